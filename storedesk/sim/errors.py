@@ -83,16 +83,16 @@ def already_exists(plural: str, group: str, name: str) -> ApiError:
 
 def conflict(plural: str, group: str, name: str, why: str) -> ApiError:
     """409 for a write against a stale resourceVersion (or a similar race)."""
-    return ApiError(409, f'Operation cannot be fulfilled on {qualified(plural, group)} "{name}": {why}',
-                    "Conflict", details=_details(name, group, plural))
+    subject = f'{qualified(plural, group)} "{name}"'
+    return ApiError(409, f"Operation cannot be fulfilled on {subject}: {why}", "Conflict",
+                    details=_details(name, group, plural))
 
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> ApiError:
     """422 with field causes: [(field, "Invalid value: ...")]."""
     what = f"{kind}.{group}" if group else kind
-    text = "; ".join(f"{field}: {msg}" for field, msg in causes)
-    message = f'{what} "{name}" is invalid: {text}' if len(causes) == 1 else \
-        f'{what} "{name}" is invalid: [{", ".join(f"{f}: {m}" for f, m in causes)}]'
+    text = ", ".join(f"{field}: {msg}" for field, msg in causes)
+    message = f'{what} "{name}" is invalid: ' + (text if len(causes) == 1 else f"[{text}]")
     return ApiError(
         422, message, "Invalid",
         details=_details(name, group, kind, causes=[
