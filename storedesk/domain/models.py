@@ -19,6 +19,7 @@ ENGINE_LABEL = "storedesk.io/engine"
 VERSION_ANNOTATION = "storedesk.io/version"
 CREATED_ANNOTATION = "storedesk.io/created-at"
 LEASE_ANNOTATION = "storedesk.io/lease"
+OPTIONS_ANNOTATION = "storedesk.io/options"  # JSON of the engine options the store was made with
 NAMESPACE_PREFIX = "store-"
 
 

@@ -1,0 +1,1 @@
+"""Unit tests of storedesk.domain: pure logic, facts built directly, no mocks."""
