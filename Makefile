@@ -27,8 +27,14 @@ lint: $(STAMP)
 
 setup: $(STAMP) tools
 
-tools: $(STAMP)
+tools: $(STAMP) $(TOOLS)/checkov/bin/checkov
 	@$(PY) scripts/fetch_tools.py --dest $(TOOLS) 3 4 >/dev/null
+
+# checkov pins packaging/python-dateutil versions that clash with pytest and kubernetes:
+# it lives in a venv of its own and is only used by the chart's security scan test.
+$(TOOLS)/checkov/bin/checkov:
+	@$(PYTHON) -m venv $(TOOLS)/checkov
+	@$(TOOLS)/checkov/bin/pip install --quiet checkov==3.3.30
 
 sysdeps-run:
 	@scripts/install-system-deps.sh run

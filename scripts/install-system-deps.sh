@@ -11,7 +11,7 @@ qt=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbu
     libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1)
 keyring=(gnome-keyring dbus dbus-x11 libsecret-tools)
 packages=("${qt[@]}")
-[ "$profile" = test ] && packages+=("${keyring[@]}" xvfb xauth)
+[ "$profile" = test ] && packages+=("${keyring[@]}" xvfb xauth shellcheck)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "storedesk: not a Debian-like system; make sure Qt's runtime libraries are installed" >&2

@@ -47,19 +47,23 @@ class ApiError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
         }
+        if self.reason:  # plain Go errors reach clients without a reason
+            body["reason"] = self.reason
+        body["code"] = self.code
         if self.details is not None:
             body["details"] = self.details
         return body
 
 
 def _details(name: str, group: str, kind: str, **extra: Any) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name}
+    details: dict[str, Any] = {}
+    if name:
+        details["name"] = name
     if group:
         details["group"] = group
-    details["kind"] = kind
+    if kind:
+        details["kind"] = kind
     details.update(extra)
     return details
 
@@ -71,21 +75,30 @@ def qualified(plural: str, group: str) -> str:
 
 def not_found(plural: str, group: str, name: str) -> ApiError:
     """404 for a missing object: `pods "x" not found`."""
-    return ApiError(404, f'{qualified(plural, group)} "{name}" not found',
-                    details=_details(name, group, plural))
+    return ApiError(
+        404, f'{qualified(plural, group)} "{name}" not found', details=_details(name, group, plural)
+    )
 
 
 def already_exists(plural: str, group: str, name: str) -> ApiError:
     """409 for a create over an existing name."""
-    return ApiError(409, f'{qualified(plural, group)} "{name}" already exists', "AlreadyExists",
-                    details=_details(name, group, plural))
+    return ApiError(
+        409,
+        f'{qualified(plural, group)} "{name}" already exists',
+        "AlreadyExists",
+        details=_details(name, group, plural),
+    )
 
 
 def conflict(plural: str, group: str, name: str, why: str) -> ApiError:
     """409 for a write against a stale resourceVersion (or a similar race)."""
     subject = f'{qualified(plural, group)} "{name}"'
-    return ApiError(409, f"Operation cannot be fulfilled on {subject}: {why}", "Conflict",
-                    details=_details(name, group, plural))
+    return ApiError(
+        409,
+        f"Operation cannot be fulfilled on {subject}: {why}",
+        "Conflict",
+        details=_details(name, group, plural),
+    )
 
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> ApiError:
@@ -94,16 +107,25 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> 
     text = ", ".join(f"{field}: {msg}" for field, msg in causes)
     message = f'{what} "{name}" is invalid: ' + (text if len(causes) == 1 else f"[{text}]")
     return ApiError(
-        422, message, "Invalid",
-        details=_details(name, group, kind, causes=[
-            {"reason": _cause_reason(msg), "message": msg, "field": field} for field, msg in causes
-        ]),
+        422,
+        message,
+        "Invalid",
+        details=_details(
+            name,
+            group,
+            kind,
+            causes=[
+                {"reason": _cause_reason(msg), "message": msg, "field": field}
+                for field, msg in causes
+            ],
+        ),
     )
 
 
 def _cause_reason(message: str) -> str:
     for prefix, reason in (
         ("Required value", "FieldValueRequired"),
+        ("Not found", "FieldValueNotFound"),
         ("Invalid value", "FieldValueInvalid"),
         ("Unsupported value", "FieldValueNotSupported"),
         ("Duplicate value", "FieldValueDuplicate"),
@@ -118,8 +140,12 @@ def _cause_reason(message: str) -> str:
 def forbidden(plural: str, group: str, name: str, why: str, **details: Any) -> ApiError:
     """403: `pods "x" is forbidden: <why>` (quota, terminating namespace, RBAC)."""
     subject = f'{qualified(plural, group)} "{name}"' if name else qualified(plural, group)
-    return ApiError(403, f"{subject} is forbidden: {why}", "Forbidden",
-                    details=_details(name, group, plural, **details))
+    return ApiError(
+        403,
+        f"{subject} is forbidden: {why}",
+        "Forbidden",
+        details=_details(name, group, plural, **details),
+    )
 
 
 def bad_request(message: str) -> ApiError:

@@ -68,7 +68,7 @@ def ref_name(ref: str) -> str:
     """Definition name from a `#/$defs/NAME` reference."""
     if not ref.startswith(_REF_PREFIX):
         raise ValueError(f"unexpected schema reference {ref!r}")
-    return ref[len(_REF_PREFIX):]
+    return ref[len(_REF_PREFIX) :]
 
 
 def types_of(schema: Schema) -> set[str]:

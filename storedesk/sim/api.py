@@ -1,0 +1,839 @@
+"""The API server's verbs and their semantics, independent of HTTP.
+
+Both the HTTP layer and the simulated controllers write through `Api`, so objects made by
+a ReplicaSet controller meet the same defaulting, LimitRange and ResourceQuota admission
+as objects a client posts, in the order a real kube-apiserver applies them:
+decode + field validation -> defaulting -> namespace lifecycle -> LimitRanger ->
+quota -> storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from storedesk.sim import admission, defaults, patch, validation
+from storedesk.sim import apply as ssa
+from storedesk.sim import resources as res
+from storedesk.sim import schema as schemas
+from storedesk.sim.errors import (
+    ApiError,
+    already_exists,
+    bad_request,
+    conflict,
+    forbidden,
+    not_found,
+)
+from storedesk.sim.resources import ResourceType
+from storedesk.sim.selectors import field_matcher, label_matcher
+from storedesk.sim.store import Obj, Store
+
+NAMESPACE = res.lookup("", "v1", "namespaces")
+# Kinds whose registry sets metadata.generation (and bumps it on spec changes).
+_GENERATION_KINDS = {
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "Job",
+    "Ingress",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "Pod",
+    "IngressClass",
+}
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # what the apiserver uses for generateName suffixes
+
+
+def now_iso() -> str:
+    """Current time as the API prints it (RFC 3339, seconds, UTC)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def random_suffix(length: int = 5) -> str:
+    """A name suffix like the apiserver's generateName and controllers use."""
+    return "".join(secrets.choice(_NAME_CHARS) for _ in range(length))
+
+
+@dataclass
+class WriteOptions:
+    """Query parameters that change how a write is handled."""
+
+    field_validation: str = "Warn"  # the server default when the client names none
+    dry_run: bool = False
+    field_manager: str | None = None
+    force: bool = False
+
+
+@dataclass
+class WriteResult:
+    """A stored (or, for dry-run, would-be) object and the warnings to send with it."""
+
+    obj: Obj
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+class Api:
+    """Verbs over the store: create, get, list, update, patch, delete, deletecollection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.index = schemas.load()
+        self._applied: dict[tuple[ResourceType, str, str, str], Obj] = {}
+        self._ip_lock = threading.Lock()
+        self._next_ip = 1
+        self._next_node_port = 30000
+        # Called with (namespace) when an object affecting quota usage changes.
+        self.on_deleted: list[Callable[[ResourceType, Obj], None]] = []
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, rt: ResourceType, namespace: str, name: str) -> Obj:
+        """The object, or a 404."""
+        obj = self.store.get(rt, namespace if rt.namespaced else "", name)
+        if obj is None:
+            raise not_found(rt.plural, rt.group, name)
+        return obj
+
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 0,
+        continue_token: str | None = None,
+    ) -> Obj:
+        """A list object (e.g. PodList) with a resourceVersion and, when limited, `continue`."""
+        labels = label_matcher(label_selector)
+        fields = field_matcher(field_selector, rt.kind)
+        with self.store.lock:
+            rv = self.store.resource_version
+            items = [o for o in self.store.items(rt, namespace) if labels(o) and fields(o)]
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        if continue_token:
+            start = _decode_continue(continue_token)
+            items = [o for o in items if _sort_key(o) > start]
+        if limit and len(items) > limit:
+            meta["continue"] = _encode_continue(_sort_key(items[limit - 1]), rv)
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return {
+            "kind": rt.list_kind,
+            "apiVersion": rt.group_version,
+            "metadata": meta,
+            "items": items,
+        }
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create(
+        self, rt: ResourceType, namespace: str, body: Obj, opts: WriteOptions | None = None
+    ) -> WriteResult:
+        """POST: admit and store a new object (409 if the name exists)."""
+        opts = opts or WriteOptions()
+        body = self._check_identity(rt, namespace, body)
+        with self.store.lock:
+            return self._create(rt, namespace, body, opts)
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Obj,
+        opts: WriteOptions | None = None,
+        *,
+        subresource: str | None = None,
+    ) -> WriteResult:
+        """PUT: replace an object (or only its status), with optimistic concurrency."""
+        opts = opts or WriteOptions()
+        body = self._check_identity(rt, namespace, body, name)
+        with self.store.lock:
+            old = self.store.get(rt, namespace if rt.namespaced else "", name)
+            if old is None:
+                if subresource is None and rt.kind == "Endpoints":
+                    return self._create(rt, namespace, body, opts)  # AllowCreateOnUpdate
+                raise not_found(rt.plural, rt.group, name)
+            return self._update(rt, old, body, opts, subresource)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        content_type: str,
+        body: Any,
+        opts: WriteOptions | None = None,
+        *,
+        subresource: str | None = None,
+    ) -> WriteResult:
+        """PATCH with any of the four patch types; apply creates missing objects."""
+        opts = opts or WriteOptions()
+        key_ns = namespace if rt.namespaced else ""
+        with self.store.lock:
+            old = self.store.get(rt, key_ns, name)
+            if content_type == "application/apply-patch+yaml":
+                return self._apply(rt, namespace, name, old, body, opts, subresource)
+            if old is None:
+                raise not_found(rt.plural, rt.group, name)
+            schema = self.index.for_kind(rt.group, rt.version, rt.kind)
+            current = copy.deepcopy(old)
+            if content_type == "application/json-patch+json":
+                patched = patch.apply_json_patch(current, body)
+            elif content_type == "application/merge-patch+json":
+                patched = patch.apply_merge_patch(current, body)
+            elif content_type == "application/strategic-merge-patch+json":
+                patched = patch.apply_strategic_merge_patch(current, body, schema, self.index)
+            else:
+                raise ApiError(
+                    415,
+                    "the body of the request was in an unknown format - "
+                    "accepted media types include: application/json-patch+json, "
+                    "application/merge-patch+json, "
+                    "application/apply-patch+yaml, "
+                    "application/strategic-merge-patch+json",
+                )
+            # A patch that names a resourceVersion is a conditional write, like PUT.
+            patched_rv = (patched.get("metadata") or {}).get("resourceVersion")
+            if patched_rv is None:
+                patched.setdefault("metadata", {})["resourceVersion"] = old["metadata"][
+                    "resourceVersion"
+                ]
+            patched = self._check_identity(rt, namespace, patched, name)
+            kind = "strategic" if content_type.startswith("application/strategic") else "merge"
+            return self._update(
+                rt, old, patched, opts, subresource, patch_type=kind, patch_body=body
+            )
+
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        options: Obj | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> Obj:
+        """DELETE: remove now, or mark for deletion when finalizers or grace apply."""
+        options = options or {}
+        with self.store.lock:
+            old = self.get(rt, namespace, name)
+            _check_preconditions(rt, old, options.get("preconditions") or {})
+            if dry_run:
+                return old
+            return self._delete(rt, old, options)
+
+    def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        options: Obj | None = None,
+    ) -> Obj:
+        """DELETE on a collection: delete every matching object; returns the list deleted."""
+        listed = self.list(
+            rt, namespace, label_selector=label_selector, field_selector=field_selector
+        )
+        with self.store.lock:
+            for obj in listed["items"]:
+                current = self.store.get(
+                    rt, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+                )
+                if current is not None:
+                    self._delete(rt, current, options or {})
+        return listed
+
+    # -- internal: the write pipeline -----------------------------------------------------
+
+    def _check_identity(
+        self, rt: ResourceType, namespace: str, body: Any, name: str | None = None
+    ) -> Obj:
+        """The body must be an object of this resource's kind, in this namespace, named so."""
+        body = _require_object(body)
+        kind, api_version = body.get("kind"), body.get("apiVersion")
+        if (kind and kind != rt.kind) or (api_version and api_version != rt.group_version):
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.group_version})"
+                if api_version != rt.group_version
+                else f'{kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                f"kind mismatch"
+            )
+        body = {**body, "kind": rt.kind, "apiVersion": rt.group_version}
+        meta = body.get("metadata")
+        meta = dict(meta) if isinstance(meta, dict) else {}
+        if rt.namespaced:
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the "
+                    "namespace sent on the request"
+                )
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        if name is not None:
+            if meta.get("name") and meta["name"] != name:
+                raise bad_request(
+                    "the name of the object "
+                    f"({meta['name']}) does not match the name on the URL ({name})"
+                )
+            meta["name"] = name
+        body["metadata"] = meta
+        return body
+
+    def _admit(
+        self,
+        rt: ResourceType,
+        obj: Obj,
+        opts: WriteOptions,
+        *,
+        creating: bool,
+        apply: bool = False,
+        patch_type: str | None = None,
+        patch_body: Any = None,
+    ) -> tuple[Obj, list[str]]:
+        """Decoding, defaulting, mutating admission, then validation (the server's order)."""
+        obj, warnings = validation.validate_object(
+            obj,
+            rt,
+            field_validation=opts.field_validation,
+            apply=apply,
+            patch_type=patch_type,
+            patch=patch_body,
+            semantics=False,
+        )
+        obj = defaults.apply_defaults(
+            obj,
+            rt.plural,
+            allocate_cluster_ip=self._allocate_ip,
+            allocate_node_port=self._allocate_node_port,
+            creating=creating,
+        )
+        namespace = obj["metadata"].get("namespace", "")
+        if creating and rt.namespaced:
+            self._check_namespace_open(rt, obj, namespace)
+        if creating and rt.plural in ("pods", "persistentvolumeclaims"):
+            obj = admission.apply_limit_ranges(
+                obj, rt.plural, self._in_namespace("limitranges", namespace)
+            )
+        validation.validate_semantics(obj, rt)
+        return obj, warnings
+
+    def _check_quota(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
+        quotas = self._in_namespace("resourcequotas", namespace) if rt.namespaced else []
+        if quotas:
+            admission.check_quota(obj, rt.plural, quotas, self._objects_for_quota(namespace))
+
+    def _objects_for_quota(self, namespace: str) -> dict[str, list[Obj]]:
+        return {
+            rt.plural: list(self.store.items(rt, namespace))
+            for rt in res.RESOURCE_TYPES
+            if rt.namespaced
+        }
+
+    def _in_namespace(self, plural: str, namespace: str) -> list[Obj]:
+        rt = res.lookup("", "v1", plural)
+        assert rt is not None
+        return list(self.store.items(rt, namespace))
+
+    def _check_namespace_open(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
+        ns = self.store.get(NAMESPACE, "", namespace)
+        name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
+        if ns is None:
+            raise not_found("namespaces", "", namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise forbidden(
+                rt.plural,
+                rt.group,
+                name,
+                f"unable to create new content in namespace {namespace} because it is being "
+                f"terminated",
+                causes=[
+                    {
+                        "reason": "NamespaceTerminating",
+                        "message": f"namespace {namespace} is being terminated",
+                        "field": "metadata.namespace",
+                    }
+                ],
+            )
+
+    def _create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        body: Obj,
+        opts: WriteOptions,
+        *,
+        apply: bool = False,
+    ) -> WriteResult:
+        meta = body["metadata"]
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + random_suffix()
+        meta["uid"] = str(uuid.uuid4())  # before defaulting: a Job's selector names it
+        obj, warnings = self._admit(rt, body, opts, creating=True, apply=apply)
+        meta = obj["metadata"]
+        key_ns = namespace if rt.namespaced else ""
+        if self.store.get(rt, key_ns, meta["name"]) is not None:
+            raise already_exists(rt.plural, rt.group, meta["name"])
+        self._check_quota(rt, obj, key_ns)
+        for transient in (
+            "resourceVersion",
+            "deletionTimestamp",
+            "selfLink",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+        ):
+            meta.pop(transient, None)
+        meta["creationTimestamp"] = now_iso()
+        if rt.kind in _GENERATION_KINDS:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+        if "status" in rt.subresources:
+            obj["status"] = _initial_status(rt, obj)
+        if opts.dry_run:
+            return WriteResult(obj, warnings, created=True)
+        meta["resourceVersion"] = str(self.store.next_rv())
+        self.store.put(rt, obj, "ADDED", None)
+        return WriteResult(obj, warnings, created=True)
+
+    def _update(
+        self,
+        rt: ResourceType,
+        old: Obj,
+        body: Obj,
+        opts: WriteOptions,
+        subresource: str | None,
+        *,
+        apply: bool = False,
+        patch_type: str | None = None,
+        patch_body: Any = None,
+    ) -> WriteResult:
+        meta = body["metadata"]
+        name = old["metadata"]["name"]
+        sent_rv = meta.get("resourceVersion")
+        if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
+            raise conflict(
+                rt.plural,
+                rt.group,
+                name,
+                "the object has been modified; please apply your changes to the "
+                "latest version and try again",
+            )
+        if subresource == "status":
+            # Only status changes through /status; everything else stays as stored.
+            new = {**old, "status": body.get("status", {})}
+            warnings: list[str] = []
+        else:
+            if rt.kind == "Service":
+                body = _keep_allocations(old, body)
+            new, warnings = self._admit(
+                rt,
+                body,
+                opts,
+                creating=False,
+                apply=apply,
+                patch_type=patch_type,
+                patch_body=patch_body,
+            )
+            if "status" in rt.subresources:
+                new["status"] = old.get("status", {})  # status changes only through /status
+            _check_immutable(rt, old, new)
+        new_meta = new["metadata"]
+        for kept in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
+            if kept in old["metadata"]:
+                new_meta[kept] = old["metadata"][kept]
+            else:
+                new_meta.pop(kept, None)
+        if old["metadata"].get("deletionTimestamp"):
+            # Finalizers may be removed from an object being deleted, never added.
+            added = set(new_meta.get("finalizers") or ()) - set(
+                old["metadata"].get("finalizers") or ()
+            )
+            if added:
+                raise forbidden(
+                    rt.plural,
+                    rt.group,
+                    name,
+                    "no new finalizers can be added if the object is being deleted, "
+                    f"found new finalizers {sorted(added)}",
+                )
+        if rt.kind in _GENERATION_KINDS and _spec_changed(old, new):
+            new_meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
+        new_meta.pop("managedFields", None)
+        if _same_object(old, new):
+            return WriteResult(old, warnings)  # a no-op write keeps the resourceVersion
+        if opts.dry_run:
+            return WriteResult(new, warnings)
+        if _last_finalizer_removed(rt, old, new):
+            return WriteResult(self._remove(rt, old), warnings)
+        new_meta["resourceVersion"] = str(self.store.next_rv())
+        self.store.put(rt, new, "MODIFIED", old)
+        return WriteResult(new, warnings)
+
+    def _apply(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        old: Obj | None,
+        body: Any,
+        opts: WriteOptions,
+        subresource: str | None,
+    ) -> WriteResult:
+        if not opts.field_manager:
+            raise bad_request("PATCH with apply requires fieldManager to be set")
+        applied = self._check_identity(rt, namespace, body, name)
+        schema = self.index.for_kind(rt.group, rt.version, rt.kind)
+        key = (rt, namespace if rt.namespaced else "", name, opts.field_manager)
+        previous = self._applied.get(key) if old is not None else None
+        merged = ssa.server_side_apply(
+            copy.deepcopy(old) if old else None, applied, previous, schema, self.index
+        )
+        merged = self._check_identity(rt, namespace, merged, name)
+        if old is None:
+            result = self._create(rt, namespace, merged, opts, apply=True)
+        else:
+            merged["metadata"]["resourceVersion"] = (
+                applied["metadata"].get("resourceVersion") or old["metadata"]["resourceVersion"]
+            )
+            result = self._update(rt, old, merged, opts, subresource, apply=True)
+        if not opts.dry_run:
+            self._applied[key] = applied
+        return result
+
+    def _delete(self, rt: ResourceType, old: Obj, options: Obj) -> Obj:
+        meta = old["metadata"]
+        policy = options.get("propagationPolicy")
+        if options.get("orphanDependents") is True:
+            policy = "Orphan"
+        finalizers = list(meta.get("finalizers") or ())
+        if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        elif policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        deferred = bool(finalizers) or rt.kind == "Namespace" or _graceful_pod(rt, old, options)
+        if not deferred:
+            return self._remove(rt, old, status=True)
+        if meta.get("deletionTimestamp"):
+            return old  # already being deleted
+        new = copy.deepcopy(old)
+        new_meta = new["metadata"]
+        new_meta["deletionTimestamp"] = now_iso()
+        new_meta["deletionGracePeriodSeconds"] = int(
+            options.get("gracePeriodSeconds", _grace(rt, old)) or 0
+        )
+        if finalizers:
+            new_meta["finalizers"] = finalizers
+        if rt.kind == "Namespace":
+            new["status"] = {**new.get("status", {}), "phase": "Terminating"}
+        if rt.kind in _GENERATION_KINDS:
+            new_meta["generation"] = int(meta.get("generation", 1)) + 1
+        new_meta["resourceVersion"] = str(self.store.next_rv())
+        self.store.put(rt, new, "MODIFIED", old)
+        return new
+
+    def _remove(self, rt: ResourceType, obj: Obj, *, status: bool = False) -> Obj:
+        """Remove from storage now; garbage collection of dependents follows."""
+        gone = self.store.remove(rt, obj)
+        for key in [
+            k
+            for k in self._applied
+            if k[:3] == (rt, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        ]:
+            del self._applied[key]
+        for callback in self.on_deleted:
+            callback(rt, gone)
+        if not status:
+            return gone
+        details = {
+            "name": obj["metadata"]["name"],
+            "kind": rt.plural,
+            "uid": obj["metadata"]["uid"],
+        }
+        if rt.group:
+            details["group"] = rt.group
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+
+    def finish_deletion(self, rt: ResourceType, obj: Obj) -> None:
+        """Remove an object whose deferred deletion is due (grace over), unless finalizers
+        still hold it; removing the last finalizer then completes the deletion."""
+        with self.store.lock:
+            meta = obj["metadata"]
+            current = self.store.get(rt, meta.get("namespace", ""), meta["name"])
+            if (
+                current is not None
+                and current["metadata"]["uid"] == meta["uid"]
+                and not current["metadata"].get("finalizers")
+            ):
+                self._remove(rt, current)
+
+    def _allocate_ip(self) -> str:
+        with self._ip_lock:
+            n = self._next_ip
+            self._next_ip += 1
+        return f"10.96.{n // 250}.{n % 250 + 1}"
+
+    def _allocate_node_port(self) -> int:
+        with self._ip_lock:
+            self._next_node_port += 1
+            return self._next_node_port
+
+
+def _require_object(body: Any) -> Obj:
+    if not isinstance(body, dict):
+        raise bad_request("the body of the request must be an object")
+    return body
+
+
+def _sort_key(obj: Obj) -> str:
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _encode_continue(start: str, rv: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_continue(token: str) -> str:
+    try:
+        return str(json.loads(base64.urlsafe_b64decode(token.encode()))["start"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise bad_request(f"continue key is not valid: {e}") from None
+
+
+def _check_preconditions(rt: ResourceType, obj: Obj, pre: Obj) -> None:
+    meta = obj["metadata"]
+    if pre.get("uid") and pre["uid"] != meta["uid"]:
+        raise conflict(
+            rt.plural,
+            rt.group,
+            meta["name"],
+            f"Precondition failed: UID in precondition: {pre['uid']}, "
+            f"UID in object meta: {meta['uid']}",
+        )
+    if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
+        raise conflict(
+            rt.plural,
+            rt.group,
+            meta["name"],
+            f"Precondition failed: ResourceVersion in precondition: "
+            f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+            f"{meta['resourceVersion']}",
+        )
+
+
+def _grace(rt: ResourceType, obj: Obj) -> int:
+    if rt.kind == "Pod":
+        return int(obj.get("spec", {}).get("terminationGracePeriodSeconds", 30))
+    return 0
+
+
+def _graceful_pod(rt: ResourceType, obj: Obj, options: Obj) -> bool:
+    """Pods on a node terminate gracefully (the kubelet removes them) unless grace is 0."""
+    if rt.kind != "Pod" or not obj.get("spec", {}).get("nodeName"):
+        return False
+    if obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        return False  # nothing left to stop
+    return int(options.get("gracePeriodSeconds", _grace(rt, obj)) or 0) > 0
+
+
+def _keep_allocations(old: Obj, body: Obj) -> Obj:
+    """A Service update that omits what the server allocated keeps it (like the registry)."""
+    spec_old, spec_new = old.get("spec") or {}, dict(body.get("spec") or {})
+    for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+        if key in spec_old and not spec_new.get(key):
+            spec_new[key] = spec_old[key]
+    old_ports = {(p.get("port"), p.get("protocol", "TCP")): p for p in spec_old.get("ports", [])}
+    ports = []
+    for port in spec_new.get("ports") or []:
+        previous = old_ports.get((port.get("port"), port.get("protocol", "TCP")), {})
+        if (
+            "nodePort" in previous
+            and not port.get("nodePort")
+            and spec_new.get("type") in ("NodePort", "LoadBalancer")
+        ):
+            port = {**port, "nodePort": previous["nodePort"]}
+        ports.append(port)
+    if ports:
+        spec_new["ports"] = ports
+    return {**body, "spec": spec_new}
+
+
+def _initial_status(rt: ResourceType, obj: Obj) -> Obj:
+    """Status a new object starts with (clients cannot set it on create)."""
+    if rt.kind == "Service":
+        return {"loadBalancer": {}}
+    if rt.kind == "PodDisruptionBudget":
+        return {
+            "currentHealthy": 0,
+            "desiredHealthy": 0,
+            "disruptionsAllowed": 0,
+            "expectedPods": 0,
+        }
+    if rt.kind == "Pod":
+        return {"phase": "Pending", "qosClass": _qos_class(obj)}
+    if rt.kind == "Namespace":
+        return {"phase": "Active"}
+    if rt.kind == "PersistentVolumeClaim":
+        return {"phase": "Pending"}
+    return {}
+
+
+def _qos_class(pod: Obj) -> str:
+    containers = pod.get("spec", {}).get("containers", [])
+    requests_limits = [(c.get("resources") or {}) for c in containers]
+    if not any(r.get("requests") or r.get("limits") for r in requests_limits):
+        return "BestEffort"
+    guaranteed = all(
+        r.get("limits", {}).get(k)
+        and r.get("requests", {}).get(k, r["limits"][k]) == r["limits"][k]
+        for r in requests_limits
+        for k in ("cpu", "memory")
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def _last_finalizer_removed(rt: ResourceType, old: Obj, new: Obj) -> bool:
+    """An object being deleted lost its last finalizer: the deletion completes now.
+
+    Pods still within their grace period stay until the kubelet is done with them."""
+    old_meta, new_meta = old["metadata"], new["metadata"]
+    if not old_meta.get("deletionTimestamp") or not old_meta.get("finalizers"):
+        return False
+    if new_meta.get("finalizers"):
+        return False
+    return rt.kind != "Pod" or not _graceful_pod(rt, old, {})
+
+
+def _spec_changed(old: Obj, new: Obj) -> bool:
+    skip = ("metadata", "status", "kind", "apiVersion")
+    return {k: v for k, v in old.items() if k not in skip} != {
+        k: v for k, v in new.items() if k not in skip
+    }
+
+
+def _same_object(old: Obj, new: Obj) -> bool:
+    strip = ("resourceVersion", "managedFields")
+    old_meta = {k: v for k, v in old["metadata"].items() if k not in strip}
+    new_meta = {k: v for k, v in new["metadata"].items() if k not in strip}
+    return old_meta == new_meta and {k: v for k, v in old.items() if k != "metadata"} == {
+        k: v for k, v in new.items() if k != "metadata"
+    }
+
+
+def _check_immutable(rt: ResourceType, old: Obj, new: Obj) -> None:
+    """Field immutability rules clients meet on upgrade (422 like the real validation)."""
+    from storedesk.sim.errors import invalid
+
+    name = old["metadata"]["name"]
+    spec_old, spec_new = old.get("spec") or {}, new.get("spec") or {}
+    if (
+        rt.kind in ("Deployment", "ReplicaSet", "Job")
+        and spec_old.get("selector") != spec_new.get("selector")
+        and spec_new.get("selector") is not None
+    ):
+        raise invalid(
+            rt.kind,
+            rt.group,
+            name,
+            [
+                (
+                    "spec.selector",
+                    f"Invalid value: {_go_repr(spec_new.get('selector'))}: field is immutable",
+                )
+            ],
+        )
+    if rt.kind == "Job" and spec_old.get("template") != spec_new.get("template"):
+        raise invalid(
+            rt.kind,
+            rt.group,
+            name,
+            [
+                (
+                    "spec.template",
+                    f"Invalid value: {_go_repr(spec_new.get('template'))}: field is immutable",
+                )
+            ],
+        )
+    if rt.kind == "StatefulSet":
+        mutable = {
+            "replicas",
+            "ordinals",
+            "template",
+            "updateStrategy",
+            "persistentVolumeClaimRetentionPolicy",
+            "minReadySeconds",
+        }
+        if {k: v for k, v in spec_old.items() if k not in mutable} != {
+            k: v for k, v in spec_new.items() if k not in mutable
+        }:
+            raise invalid(
+                rt.kind,
+                rt.group,
+                name,
+                [
+                    (
+                        "spec",
+                        "Forbidden: updates to statefulset spec for fields other than "
+                        "'replicas', 'ordinals', 'template', 'updateStrategy', "
+                        "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are "
+                        "forbidden",
+                    )
+                ],
+            )
+    if rt.kind == "Service":
+        ip_old, ip_new = spec_old.get("clusterIP"), spec_new.get("clusterIP")
+        if ip_old and ip_new and ip_old != ip_new:
+            raise invalid(
+                rt.kind,
+                rt.group,
+                name,
+                [
+                    (
+                        "spec.clusterIPs[0]",
+                        f'Invalid value: []string{{"{ip_new}"}}: may not change once set',
+                    )
+                ],
+            )
+    if (
+        rt.kind in ("Secret", "ConfigMap")
+        and old.get("immutable")
+        and any(old.get(k) != new.get(k) for k in ("data", "binaryData", "stringData"))
+    ):
+        raise invalid(
+            rt.kind,
+            rt.group,
+            name,
+            [("data", "Forbidden: field is immutable when `immutable` is set")],
+        )
+
+
+def _go_repr(value: Any) -> str:
+    """Values in immutability messages (the real server prints Go structs; JSON is close)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

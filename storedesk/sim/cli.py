@@ -1,0 +1,109 @@
+"""`storedesk sim`: run the simulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from storedesk.sim.controllers.loop import Timing
+from storedesk.sim.faults import parse_fail_image
+
+
+def default_kubeconfig() -> Path:
+    """Where `storedesk sim` writes its kubeconfig unless told otherwise."""
+    from platformdirs import user_state_path
+
+    return user_state_path("storedesk") / "sim" / "kubeconfig"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The simulator's command-line options."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="kubeconfig to write/merge the storedesk-sim context into "
+        f"(default: {default_kubeconfig()})",
+    )
+    parser.add_argument(
+        "--ready-delay",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long containers take to become Ready (default 3)",
+    )
+    parser.add_argument(
+        "--fail-image",
+        action="append",
+        default=[],
+        metavar="PATTERN=REASON",
+        help="make images matching the glob fail (ImagePullBackOff, "
+        "ErrImagePull, CrashLoopBackOff, Error); repeatable",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay added to every API request",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="keep the cluster's objects in FILE across restarts",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the simulator, print how to use it, serve until interrupted."""
+    from storedesk.sim.simulator import Simulator
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        failures = [parse_fail_image(spec) for spec in args.fail_image]
+        sim = Simulator(
+            host=args.host,
+            port=args.port,
+            kubeconfig=args.kubeconfig or default_kubeconfig(),
+            state_file=args.state,
+            timing=Timing(ready_delay=args.ready_delay),
+        )
+        for pattern, reason in failures:
+            sim.faults.fail_image(pattern, reason)
+    except ValueError as e:
+        print(f"storedesk sim: {e}")
+        return 2
+    sim.faults.latency = args.latency
+    sim.start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    print(f"Storedesk simulator (demo cluster) serving {sim.url}")
+    print(f"  kubeconfig: {sim.kubeconfig} (context {sim.context})")
+    print(f"  try:  kubectl --kubeconfig {sim.kubeconfig} --context {sim.context} get nodes")
+    print(f"        export KUBECONFIG={sim.kubeconfig}; helm list -A")
+    if args.state:
+        print(f"  state: {args.state}")
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m storedesk.sim`."""
+    parser = argparse.ArgumentParser(
+        prog="storedesk sim", description="Run the local Kubernetes API simulator."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

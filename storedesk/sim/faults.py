@@ -1,0 +1,77 @@
+"""Fault injection: failing images, API latency, RBAC denials (the outage switch lives on
+the Simulator, which owns the listening socket)."""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from dataclasses import dataclass
+
+IMAGE_FAILURES = ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "Error")
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Refuse `verb` on `resource` (optionally only in `namespace`), like missing RBAC."""
+
+    verb: str
+    resource: str
+    namespace: str | None = None
+
+
+class Faults:
+    """The faults currently switched on; safe to change while clients run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._images: list[tuple[str, str]] = []
+        self._denials: list[Denial] = []
+        self.latency = 0.0  # seconds added to every API request (watch streams excepted)
+
+    def fail_image(self, pattern: str, reason: str = "ImagePullBackOff") -> None:
+        """Containers whose image matches the glob `pattern` fail with `reason`."""
+        if reason not in IMAGE_FAILURES:
+            raise ValueError(f"reason must be one of {', '.join(IMAGE_FAILURES)}, not {reason!r}")
+        with self._lock:
+            self._images.append((pattern, reason))
+
+    def clear_image_failures(self) -> None:
+        """Let every image start again."""
+        with self._lock:
+            self._images.clear()
+
+    def image_failure(self, image: str) -> str | None:
+        """The failure reason for this image, if a pattern matches."""
+        with self._lock:
+            for pattern, reason in self._images:
+                if fnmatch.fnmatchcase(image, pattern):
+                    return reason
+        return None
+
+    def deny(self, verb: str, resource: str, namespace: str | None = None) -> None:
+        """Answer 403 Forbidden to `verb` on `resource` (e.g. "create", "namespaces")."""
+        with self._lock:
+            self._denials.append(Denial(verb, resource, namespace))
+
+    def allow_all(self) -> None:
+        """Remove every denial."""
+        with self._lock:
+            self._denials.clear()
+
+    def denied(self, verb: str, resource: str, namespace: str | None) -> bool:
+        """Whether this request is refused by a denial."""
+        with self._lock:
+            return any(
+                d.verb in (verb, "*")
+                and d.resource in (resource, "*")
+                and (d.namespace is None or d.namespace == namespace)
+                for d in self._denials
+            )
+
+
+def parse_fail_image(spec: str) -> tuple[str, str]:
+    """`PATTERN=REASON` from the command line (REASON defaults to ImagePullBackOff)."""
+    pattern, _, reason = spec.partition("=")
+    if not pattern:
+        raise ValueError(f"--fail-image needs PATTERN[=REASON], got {spec!r}")
+    return pattern, reason or "ImagePullBackOff"

@@ -1,0 +1,10 @@
+{{- define "allkinds.labels" -}}
+app.kubernetes.io/name: allkinds
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+{{- define "allkinds.resources" -}}
+resources:
+  requests: {cpu: 50m, memory: 32Mi}
+  limits: {cpu: 100m, memory: 64Mi}
+{{- end }}

@@ -1,0 +1,281 @@
+"""helm's stderr -> the error a user sees. The stderr texts are helm's own: "seen" ones were
+printed by helm v3.19.0 / v4.1.4 on this machine; the others are assembled from the format
+strings in helm's and Kubernetes' sources (cited per case)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storedesk.cluster.helm import (
+    ReleaseNotFound,
+    ReleasePending,
+    classify_failure,
+    helm_error_text,
+)
+from storedesk.cluster.helm_argv import HelmArgv, HelmCommand, HelmVersion
+from storedesk.cluster.kubeconfig import ClusterTarget
+from storedesk.errors import (
+    ClusterUnreachable,
+    Forbidden,
+    HelmFailed,
+    HelmTimeout,
+    KubeconfigError,
+    StoredeskError,
+)
+
+ARGV = HelmArgv(Path("helm"), HelmVersion(4, 1, 4), ClusterTarget((Path("/k"),), "kind-shop"))
+UPGRADE = ARGV.upgrade_install("shop", "/charts/woo", "store-shop", timeout=300)
+UNINSTALL = ARGV.uninstall("shop", "store-shop")
+
+
+def classify(stderr: str, command: HelmCommand = UPGRADE, secrets: tuple[str, ...] = ()):
+    return classify_failure(stderr, command, "kind-shop", secrets)
+
+
+def expect(error: StoredeskError, kind: type[StoredeskError]) -> StoredeskError:
+    assert type(error) is kind, f"{type(error).__name__}: {error}"
+    return error
+
+
+# --- cluster unreachable (seen) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": '
+        "dial tcp 127.0.0.1:1: connect: connection refused\n",
+        'Error: kubernetes cluster unreachable: Get "https://no-such-host.invalid:6443/version": '
+        "dial tcp: lookup no-such-host.invalid on 10.255.255.53:53: no such host\n",
+        'Error: UPGRADE FAILED: could not get server version from Kubernetes: Get "https://'
+        '127.0.0.1:1/version?timeout=32s": dial tcp 127.0.0.1:1: connect: connection refused\n',
+        # client-go's dial timeout against a silent address (net package message)
+        'Error: kubernetes cluster unreachable: Get "https://10.9.9.9:6443/version": '
+        "dial tcp 10.9.9.9:6443: i/o timeout\n",
+        'Error: INSTALLATION FAILED: Get "https://10.9.9.9:6443/api/v1/namespaces/store-shop/'
+        'secrets": net/http: TLS handshake timeout\n',
+    ],
+    ids=["refused", "no-such-host", "server-version", "dial-timeout", "tls-timeout"],
+)
+def test_unreachable_cluster(stderr: str) -> None:
+    error = expect(classify(stderr), ClusterUnreachable)
+    assert "kind-shop" in error.message
+    assert "kubectl --context kind-shop" in error.hint
+    assert error.exit_code == 3
+
+
+# --- kubeconfig problems: helm reports them as "cluster unreachable" (seen) ----------
+
+
+def test_unknown_context() -> None:
+    error = expect(
+        classify('Error: Kubernetes cluster unreachable: context "nope" does not exist\n'),
+        KubeconfigError,
+    )
+    assert "'nope'" in error.message
+
+
+def test_kubeconfig_file_gone() -> None:
+    error = expect(
+        classify(
+            "Error: kubernetes cluster unreachable: stat /tmp/hx/missing.yaml: "
+            "no such file or directory\n"
+        ),
+        KubeconfigError,
+    )
+    assert "/tmp/hx/missing.yaml does not exist" in error.message
+
+
+def test_kubeconfig_not_yaml() -> None:
+    stderr = (
+        'Error: Kubernetes cluster unreachable: error loading config file "bad.yaml": '
+        "yaml: line 1: did not find expected ',' or ']'\n"
+    )
+    assert "bad.yaml" in expect(classify(stderr), KubeconfigError).message
+
+
+def test_credential_plugin_not_installed() -> None:
+    stderr = (
+        'Error: kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": getting '
+        "credentials: exec: executable aws not found\n\nIt looks like you are trying to use a "
+        "client-go credential plugin that is not installed.\n\nTo learn more about this feature,"
+        " consult the documentation available at:\n      https://kubernetes.io/docs/reference/"
+        "access-authn-authz/authentication/#client-go-credential-plugins\n"
+    )
+    error = expect(classify(stderr), KubeconfigError)
+    assert "'aws'" in error.message and "PATH" in error.hint
+
+
+def test_credential_plugin_failed() -> None:
+    # client-go exec.go: "getting credentials: exec: executable %s failed with exit code %d"
+    stderr = (
+        'Error: Kubernetes cluster unreachable: Get "https://eks:443/version": getting '
+        "credentials: exec: executable aws failed with exit code 255\n"
+    )
+    error = expect(classify(stderr), KubeconfigError)
+    assert "log in again" in error.hint
+
+
+def test_rejected_credentials() -> None:
+    # apimachinery: NewUnauthorized -> "the server has asked for the client to provide credentials"
+    stderr = (
+        "Error: Kubernetes cluster unreachable: the server has asked for the client to provide "
+        "credentials\n"
+    )
+    assert "rejected" in expect(classify(stderr), KubeconfigError).message
+
+
+# --- RBAC (apiserver responsewriters/errors.go forbiddenMessage) ----------------------
+
+
+def test_forbidden_in_namespace_names_verb_and_resource() -> None:
+    stderr = (
+        'Error: list: failed to list: secrets is forbidden: User "system:serviceaccount:'
+        'default:limited" cannot list resource "secrets" in API group "" in the namespace '
+        '"store-shop"\n'
+    )
+    error = expect(classify(stderr), Forbidden)
+    assert error.message == (
+        "system:serviceaccount:default:limited is not allowed to list secrets "
+        "in namespace 'store-shop'"
+    )
+    assert "'list' on 'secrets'" in error.hint
+
+
+def test_forbidden_at_cluster_scope_in_helm3_multierror() -> None:
+    stderr = (
+        "Error: INSTALLATION FAILED: 1 error occurred:\n"
+        '\t* namespaces is forbidden: User "jane" cannot create resource "namespaces" in API '
+        'group "" at the cluster scope\n\n'
+    )
+    error = expect(classify(stderr), Forbidden)
+    assert error.message == "jane is not allowed to create namespaces cluster-wide"
+
+
+def test_forbidden_names_the_api_group() -> None:
+    stderr = (
+        'Error: UPGRADE FAILED: deployments.apps "shop-wordpress" is forbidden: User "jane" '
+        'cannot patch resource "deployments" in API group "apps" in the namespace "store-shop"\n'
+    )
+    error = expect(classify(stderr), Forbidden)
+    assert "patch deployments.apps in namespace 'store-shop'" in error.message
+
+
+def test_forbidden_reachability_check_is_not_an_outage() -> None:
+    # helm wraps its /version probe's error in "cluster unreachable" even when it was a 403.
+    stderr = (
+        "Error: Kubernetes cluster unreachable: forbidden: "
+        'User "system:anonymous" cannot get path "/version"\n'
+    )
+    error = expect(classify(stderr), Forbidden)
+    assert error.message == "system:anonymous is not allowed to get path /version on the API server"
+
+
+def test_forbidden_is_not_confused_with_quota() -> None:
+    # plugin/pkg/admission/resourcequota: "exceeded quota: %s, requested: %s, used: %s, limited: %s"
+    stderr = (
+        'Error: INSTALLATION FAILED: persistentvolumeclaims "shop-data" is forbidden: exceeded '
+        "quota: store-quota, requested: requests.storage=10Gi, used: requests.storage=0, "
+        "limited: requests.storage=5Gi\n"
+    )
+    error = expect(classify(stderr), HelmFailed)
+    assert "exceeded quota: store-quota" in error.message
+    assert "ResourceQuota" in error.hint
+
+
+def test_broken_webhook_is_not_an_unreachable_cluster() -> None:
+    # apiserver admission: "failed calling webhook %q: failed to call webhook: %w"
+    stderr = (
+        'Error: INSTALLATION FAILED: Internal error occurred: failed calling webhook "validate.'
+        'nginx.ingress.kubernetes.io": failed to call webhook: Post "https://ingress-nginx-'
+        'controller-admission.ingress-nginx.svc:443/networking/v1/ingresses?timeout=10s": '
+        "dial tcp 10.96.120.14:443: connect: connection refused\n"
+    )
+    error = expect(classify(stderr), HelmFailed)
+    assert "webhook" in error.hint
+
+
+# --- release state (seen) ------------------------------------------------------------
+
+
+def test_operation_in_progress() -> None:
+    stderr = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress\n"
+    error = expect(classify(stderr), ReleasePending)
+    assert isinstance(error, HelmFailed)
+    assert "'shop'" in error.message and "roll it back" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("stderr", "command"),
+    [
+        ("Error: uninstall: Release not loaded: shop: release: not found\n", UNINSTALL),
+        ("Error: release: not found\n", ARGV.status("shop", "store-shop")),
+    ],
+    ids=["uninstall", "status"],
+)
+def test_release_not_found(stderr: str, command: HelmCommand) -> None:
+    error = expect(classify(stderr, command), ReleaseNotFound)
+    assert error.message == "release 'shop' not found in namespace 'store-shop'"
+
+
+# --- timeouts ------------------------------------------------------------------------
+
+
+def test_helm4_watcher_timeout_keeps_the_unready_resource() -> None:
+    # pkg/kube/statuswait.go joins "resource %s/%s/%s not ready. status: %s, message: %s"
+    # with ctx.Err(); errors.Join puts each on its own line.
+    stderr = (
+        "Error: INSTALLATION FAILED: resource Deployment/store-shop/shop-wordpress not ready. "
+        "status: InProgress, message: Available: 0/1\ncontext deadline exceeded\n"
+    )
+    error = expect(classify(stderr), HelmTimeout)
+    assert error.message.startswith("helm upgrade of 'shop' timed out after 300s")
+    assert "Deployment/store-shop/shop-wordpress not ready" in error.message
+
+
+def test_helm4_rollback_on_failure_timeout() -> None:
+    stderr = (
+        "Error: UPGRADE FAILED: release shop failed, and has been rolled back due to "
+        "rollback-on-failure being set: context deadline exceeded\n"
+    )
+    assert "rolled back" in expect(classify(stderr), HelmTimeout).message
+
+
+def test_helm3_hook_timeout() -> None:
+    # apimachinery wait.ErrWaitTimeout, as helm 3 prints it for a hook Job
+    stderr = (
+        "Error: INSTALLATION FAILED: failed post-install: timed out waiting for the condition\n"
+    )
+    expect(classify(stderr), HelmTimeout)
+
+
+# --- everything else -----------------------------------------------------------------
+
+
+def test_other_failures_keep_helms_last_error() -> None:
+    stderr = (
+        'level=WARN msg="unable to find exact version; falling back to closest available"\n'
+        "Error: INSTALLATION FAILED: unable to build kubernetes objects from release manifest: "
+        'resource mapping not found for name: "x" namespace: "" from "": no matches for kind '
+        '"Widget" in version "example.com/v1"\n'
+    )
+    error = expect(classify(stderr), HelmFailed)
+    assert error.message.startswith("helm upgrade of 'shop' failed: INSTALLATION FAILED: unable")
+    assert "level=WARN" not in error.message
+
+
+def test_secrets_never_reach_the_message() -> None:
+    stderr = (
+        "Error: INSTALLATION FAILED: template: woo/templates/secret.yaml:9:3: executing "
+        '"woo/templates/secret.yaml" at <fail>: password Zq8-long-generated-pw is too weak\n'
+    )
+    error = classify(stderr, secrets=("Zq8-long-generated-pw",))
+    assert "Zq8-long-generated-pw" not in str(error)
+    assert "password *** is too weak" in error.message
+
+
+def test_error_text_without_error_prefix_uses_last_line() -> None:
+    assert helm_error_text("something odd\nsignal: killed\n") == "signal: killed"
+    assert expect(classify(""), HelmFailed).message.endswith("helm exited with an error")

@@ -1,0 +1,158 @@
+"""Reading helm's JSON, the private values file, helm's clean environment, the process cap.
+
+The JSON texts were printed by helm v3.19.0 and v4.1.4 (identical for both) from releases
+loaded into helm's memory storage driver."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storedesk.cluster.helm import (
+    ProcessSlots,
+    ReleaseInfo,
+    helm_env,
+    parse_history,
+    parse_list,
+    parse_release,
+    private_values_file,
+)
+from storedesk.errors import InvalidInput
+
+STATUS = (
+    '{"name":"shop","info":{"first_deployed":"2025-01-01T10:00:00Z","last_deployed":'
+    '"2025-01-02T10:00:00.123456Z","deleted":"","description":"Upgrade complete","status":'
+    '"deployed"},"config":{"db":{"password":"s3cret"}},"version":2,"namespace":"store-a"}'
+)
+LIST = (
+    '[{"name":"bad","namespace":"store-a","revision":"1","updated":"2025-01-03 10:00:00 +0000 '
+    'UTC","status":"failed","chart":"woocommerce-0.1.0","app_version":""},{"name":"shop",'
+    '"namespace":"store-a","revision":"2","updated":"2025-01-02 10:00:00.123456 +0000 UTC",'
+    '"status":"deployed","chart":"woocommerce-0.1.0","app_version":"9.0"}]'
+)
+HISTORY = (
+    '[{"revision":1,"updated":"2025-01-01T10:00:00Z","status":"superseded","chart":'
+    '"woocommerce-0.1.0","app_version":"9.0","description":"Install complete"},{"revision":2,'
+    '"updated":"2025-01-02T10:00:00.123456Z","status":"deployed","chart":"woocommerce-0.1.0",'
+    '"app_version":"9.0","description":"Upgrade complete"}]'
+)
+UPDATED = datetime(2025, 1, 2, 10, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_status_json_without_values() -> None:
+    info = parse_release(json.loads(STATUS))
+    assert info == ReleaseInfo(
+        name="shop",
+        namespace="store-a",
+        revision=2,
+        status="deployed",
+        description="Upgrade complete",
+        updated=UPDATED,
+    )
+    assert "s3cret" not in repr(info)
+
+
+def test_upgrade_json_carries_chart() -> None:
+    data = json.loads(STATUS)
+    data["chart"] = {"metadata": {"name": "woocommerce", "version": "0.1.0", "appVersion": "9.0"}}
+    info = parse_release(data)
+    assert (info.chart, info.app_version) == ("woocommerce-0.1.0", "9.0")
+
+
+def test_list_json() -> None:
+    bad, shop = parse_list(json.loads(LIST))
+    assert (bad.name, bad.revision, bad.status) == ("bad", 1, "failed")
+    assert bad.updated == datetime(2025, 1, 3, 10, 0, tzinfo=UTC)
+    assert (shop.revision, shop.chart, shop.app_version, shop.updated) == (
+        2,
+        "woocommerce-0.1.0",
+        "9.0",
+        UPDATED,
+    )
+
+
+def test_history_json() -> None:
+    first, second = parse_history(json.loads(HISTORY), "shop", "store-a")
+    assert (first.revision, first.status, first.description) == (
+        1,
+        "superseded",
+        "Install complete",
+    )
+    assert (second.name, second.namespace, second.revision, second.updated) == (
+        "shop",
+        "store-a",
+        2,
+        UPDATED,
+    )
+
+
+def test_values_file_is_private_and_removed(tmp_path: Path) -> None:
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    values = {"db": {"password": "no"}, "admin": {"user": "yes"}}
+    with private_values_file(values, {"XDG_RUNTIME_DIR": str(runtime)}) as path:
+        assert path.parent.parent == runtime
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        # JSON keeps "no"/"yes" strings (plain YAML would turn them into booleans).
+        assert json.loads(path.read_text()) == values
+    assert not path.exists() and list(runtime.iterdir()) == []
+
+
+def test_values_file_removed_when_the_run_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), private_values_file({}, {"XDG_RUNTIME_DIR": str(tmp_path)}):
+        raise RuntimeError("helm failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_helm_env_is_clean() -> None:
+    base = {
+        "HOME": "/home/u",
+        "PATH": "/usr/bin",
+        "KUBECONFIG": "/other/config",
+        "HELM_DRIVER": "configmap",
+        "HELM_KUBECONTEXT": "prod",
+        "AWS_PROFILE": "shop",
+        "HTTPS_PROXY": "http://proxy:3128",
+        "STOREDESK_SECRET": "x",
+        "SHELL": "/nonexistent/shell",  # no login shell to ask in a unit test
+    }
+    env = helm_env(base, {"KUBECONFIG": "/k/a:/k/b"})
+    assert env["KUBECONFIG"] == "/k/a:/k/b"
+    assert env["AWS_PROFILE"] == "shop" and env["HTTPS_PROXY"] == "http://proxy:3128"
+    assert not {"HELM_DRIVER", "HELM_KUBECONTEXT", "STOREDESK_SECRET"} & set(env)
+    dirs = env["PATH"].split(":")
+    assert dirs[0] == "/usr/bin" and "/home/u/.local/bin" in dirs and "/usr/local/bin" in dirs
+
+
+def test_process_slots_cap_concurrency() -> None:
+    slots = ProcessSlots(2)
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def work() -> None:
+        nonlocal running, peak
+        with slots:
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 2
+
+
+def test_process_slots_need_at_least_one() -> None:
+    with pytest.raises(InvalidInput, match="at least 1"):
+        ProcessSlots(0)
