@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -232,10 +232,13 @@ class KubeClient:
         metadata_only: bool = False,
         timeout_seconds: int = 300,
         stop: threading.Event | None = None,
+        opened: Callable[[Any], None] | None = None,
     ) -> Iterator[Obj]:
         """Watch events after `resource_version` until the server ends the stream.
 
-        An expired resourceVersion arrives as an ERROR event with code 410: relist."""
+        An expired resourceVersion arrives as an ERROR event with code 410: relist.
+        `opened` receives the open response: its shutdown() ends the stream from another
+        thread at once (a blocked read would otherwise wait for the next event)."""
         response = self._send(
             "GET",
             resource.collection(),
@@ -253,6 +256,8 @@ class KubeClient:
             (5.0, timeout_seconds + 10.0),
         )
         raw = response.response
+        if opened is not None:
+            opened(raw)
         buffer = b""
         try:
             for chunk in raw.stream(65536, decode_content=True):

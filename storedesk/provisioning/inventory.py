@@ -1,0 +1,195 @@
+"""What stores exist and how they are doing: facts from five cluster-wide lists.
+
+A refresh costs five API calls whatever the number of stores: namespaces, pods and Jobs
+by Storedesk's labels, helm's release records (metadata only) and Warning events. The
+same cache is fed by watches (see monitor.py) so live updates cost nothing per store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storedesk.cluster import facts as convert
+from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, SECRETS, KubeClient, Resource
+from storedesk.domain import engines
+from storedesk.domain.models import (
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    OPTIONS_ANNOTATION,
+    STORE_LABEL,
+    EventFact,
+    JobFact,
+    NamespaceFact,
+    OperationFact,
+    PodFact,
+    ReleaseFact,
+    StoreRecord,
+)
+from storedesk.domain.status import derive_status
+from storedesk.errors import InvalidInput
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One resource type Storedesk follows: where, which objects, how to read them."""
+
+    key: str
+    resource: Resource
+    label_selector: str | None = None
+    field_selector: str | None = None
+    metadata_only: bool = False
+
+
+FEEDS = (
+    Feed("namespaces", NAMESPACES, label_selector=f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"),
+    Feed("pods", PODS, label_selector=STORE_LABEL),
+    Feed("jobs", JOBS, label_selector=STORE_LABEL),
+    # helm's release records: the labels say name, revision and status; skip the payloads.
+    Feed("releases", SECRETS, label_selector="owner=helm", metadata_only=True),
+    Feed("events", EVENTS, field_selector="type=Warning"),
+)
+_CONVERT: dict[str, Callable[[Obj], Any]] = {
+    "namespaces": convert.namespace_fact,
+    "pods": convert.pod_fact,
+    "jobs": convert.job_fact,
+    "releases": lambda obj: obj,  # reduced per release in release_facts()
+    "events": convert.event_fact,
+}
+
+
+def scoped(feed: Feed, store: str) -> Feed:
+    """The same feed narrowed to one store (for `status NAME` and `create --wait`)."""
+    if feed.key == "namespaces":
+        return Feed(feed.key, feed.resource, f"{feed.label_selector},{STORE_LABEL}={store}")
+    if feed.key in ("pods", "jobs"):
+        return Feed(feed.key, feed.resource, f"{STORE_LABEL}={store}")
+    if feed.key == "releases":
+        return Feed(feed.key, feed.resource, f"owner=helm,name={store}", metadata_only=True)
+    return Feed(feed.key, feed.resource, field_selector=f"{feed.field_selector},"
+                f"involvedObject.namespace=store-{store}")
+
+
+class FactsCache:
+    """The converted objects of every feed, keyed by (namespace, name)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, dict[tuple[str, str], Any]] = {f.key: {} for f in FEEDS}
+        self.versions: dict[str, str] = {}
+
+    def replace(self, key: str, objects: Iterable[Obj], resource_version: str) -> None:
+        """Take a fresh list of one feed."""
+        self._items[key] = {}
+        for obj in objects:
+            self._put(key, obj)
+        self.versions[key] = resource_version
+
+    def apply(self, key: str, event_type: str, obj: Obj) -> str | None:
+        """Apply one watch event; returns the namespace it touched."""
+        meta = obj.get("metadata", {})
+        ident = (meta.get("namespace", ""), meta.get("name", ""))
+        if event_type == "DELETED":
+            self._items[key].pop(ident, None)
+        else:
+            self._put(key, obj)
+        if meta.get("resourceVersion"):
+            self.versions[key] = meta["resourceVersion"]
+        return ident[0] or ident[1]
+
+    def _put(self, key: str, obj: Obj) -> None:
+        meta = obj.get("metadata", {})
+        fact = _CONVERT[key](obj)
+        ident = (meta.get("namespace", ""), meta.get("name", ""))
+        if fact is None:
+            self._items[key].pop(ident, None)
+        else:
+            self._items[key][ident] = fact
+
+    def facts(self) -> ClusterFacts:
+        """Facts grouped by namespace."""
+        pods: dict[str, list[PodFact]] = defaultdict(list)
+        for pod in self._items["pods"].values():
+            pods[pod.namespace].append(pod)
+        jobs: dict[str, list[JobFact]] = defaultdict(list)
+        for job in self._items["jobs"].values():
+            jobs[job.namespace].append(job)
+        events: dict[str, list[EventFact]] = defaultdict(list)
+        for event in self._items["events"].values():
+            events[event.namespace].append(event)
+        releases = {key[0]: release for key, release in convert.release_facts(
+            self._items["releases"].values()).items()}
+        namespaces = {ns.name: ns for ns in self._items["namespaces"].values()}
+        return ClusterFacts(namespaces, dict(pods), dict(jobs), releases, dict(events))
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """Everything status derivation needs, grouped by namespace."""
+
+    namespaces: dict[str, NamespaceFact]
+    pods: dict[str, list[PodFact]]
+    jobs: dict[str, list[JobFact]]
+    releases: dict[str, ReleaseFact]  # the newest revision per namespace (release = store)
+    events: dict[str, list[EventFact]]
+
+
+def collect(kube: KubeClient, store: str | None = None) -> FactsCache:
+    """List every feed once (five calls), for all stores or one."""
+    cache = FactsCache()
+    for feed in FEEDS:
+        chosen = scoped(feed, store) if store else feed
+        items, version = kube.list(chosen.resource, label_selector=chosen.label_selector,
+                                   field_selector=chosen.field_selector,
+                                   metadata_only=chosen.metadata_only)
+        cache.replace(feed.key, items, version)
+    return cache
+
+
+def store_options(namespace: NamespaceFact) -> dict[str, Any]:
+    """The engine options a store was created with (kept on its namespace)."""
+    try:
+        options = json.loads(namespace.annotations.get(OPTIONS_ANNOTATION) or "{}")
+    except ValueError:
+        options = {}
+    return options if isinstance(options, dict) else {}
+
+
+def record(namespace: NamespaceFact, facts: ClusterFacts, operation: OperationFact | None,
+           now: datetime, reachable: bool = True) -> StoreRecord:
+    """One store's row."""
+    ns = namespace.name
+    release = facts.releases.get(ns)
+    if release is not None and release.name != namespace.store:
+        release = None  # another release in the namespace is not the store's
+    status = derive_status(namespace, facts.pods.get(ns, ()), facts.jobs.get(ns, ()), release,
+                           facts.events.get(ns, ()), operation, now=now, reachable=reachable)
+    url = admin_url = None
+    try:
+        engine = engines.get_engine(namespace.engine, require_available=False)
+        options = engines.resolve_options(store_options(namespace))
+        url = engine.store_url(namespace.store, str(options["domain"]),
+                               tls=bool(options["tls"]))
+        admin_url = engine.admin_url(namespace.store, str(options["domain"]),
+                                     tls=bool(options["tls"]))
+    except InvalidInput:  # an engine or options this version does not know: no links
+        pass
+    return StoreRecord(
+        name=namespace.store, engine=namespace.engine, namespace=ns, status=status,
+        url=url, admin_url=admin_url, created=namespace.created,
+        release_revision=release.revision if release else None,
+        release_status=release.status if release else None,
+    )
+
+
+def records(facts: ClusterFacts, operations: Callable[[NamespaceFact], OperationFact | None],
+            now: datetime, reachable: bool = True) -> list[StoreRecord]:
+    """Every store's row, sorted by name."""
+    rows = [record(ns, facts, operations(ns), now, reachable)
+            for ns in facts.namespaces.values()]
+    return sorted(rows, key=lambda r: r.name)

@@ -1,0 +1,510 @@
+"""StoreService: everything Storedesk does to stores on one cluster (kubeconfig + context).
+
+The CLI and the GUI both call this. Commands check everything they can before changing
+anything (name, engine, options, helm, cluster, ownership, locks, keyring), then log each
+step to the event log. The cluster is the source of truth: listing reads it, and a
+re-run of create or delete converges whatever an earlier, interrupted run left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from storedesk import __version__
+from storedesk.cluster.helm import HelmRunner, ReleaseInfo
+from storedesk.cluster.keyring_store import CredentialStore
+from storedesk.cluster.kube import EVENTS, NAMESPACES, PODS, SECRETS, KubeClient
+from storedesk.cluster.kubeconfig import ClusterTarget
+from storedesk.domain import engines
+from storedesk.domain.credentials import Credentials
+from storedesk.domain.models import (
+    CREATED_ANNOTATION,
+    ENGINE_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    OPTIONS_ANNOTATION,
+    STORE_LABEL,
+    VERSION_ANNOTATION,
+    EventFact,
+    NamespaceFact,
+    OperationFact,
+    Phase,
+    PodFact,
+    StoreRecord,
+)
+from storedesk.domain.names import validate_store_name
+from storedesk.errors import (
+    ClusterUnreachable,
+    HelmTimeout,
+    KeyringUnavailable,
+    NameTaken,
+    OperationFailed,
+    StoredeskError,
+    StoreNotFound,
+)
+from storedesk.provisioning import inventory
+from storedesk.provisioning.charts import chart_path
+from storedesk.provisioning.events import EventLog, LogEntry
+from storedesk.provisioning.locks import Lease, LocalLock, live_lease, local_lock
+from storedesk.provisioning.operation import Operation, Progress
+
+DEFAULT_TIMEOUT = 600.0  # seconds for helm and for waiting on a store
+POLL_EVERY = 0.25  # seconds between status checks while waiting on one store
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-user settings of the engine."""
+
+    data_dir: Path = field(default_factory=lambda: default_data_dir())
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def default_data_dir() -> Path:
+    """Where event logs and lock files live (STOREDESK_DATA_DIR overrides)."""
+    if os.environ.get("STOREDESK_DATA_DIR"):
+        return Path(os.environ["STOREDESK_DATA_DIR"])
+    from platformdirs import user_data_path
+
+    return user_data_path("storedesk")
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """The selected cluster, as the window's status line shows it."""
+
+    context: str
+    server: str
+    version: str
+    demo: bool  # the built-in simulator
+
+
+@dataclass(frozen=True)
+class StoreDetails:
+    """What the details pane shows beyond the row."""
+
+    record: StoreRecord
+    pods: list[PodFact]
+    events: list[EventFact]  # newest first
+    log: list[LogEntry]
+
+
+class StoreService:
+    """Stores on one cluster."""
+
+    def __init__(self, target: ClusterTarget, *, settings: Settings | None = None,
+                 kube: KubeClient | None = None, helm: HelmRunner | None = None,
+                 keyring: CredentialStore | None = None) -> None:
+        self.target = target
+        self.settings = settings or Settings()
+        self._kube = kube
+        self._helm = helm
+        self._keyring = keyring
+        self.log = EventLog(self.settings.data_dir, target.context)
+
+    # Built on first use: the kubernetes client is slow to import and helm may be missing,
+    # which only matters to the commands that need them.
+    @property
+    def kube(self) -> KubeClient:
+        """The Kubernetes client for this cluster."""
+        if self._kube is None:
+            self._kube = KubeClient(self.target)
+        return self._kube
+
+    @property
+    def helm(self) -> HelmRunner:
+        """The helm runner for this cluster (HelmUnavailable when helm is missing)."""
+        if self._helm is None:
+            self._helm = HelmRunner(self.target)
+        return self._helm
+
+    @cached_property
+    def keyring(self) -> CredentialStore:
+        """Where credentials are kept on this machine."""
+        return self._keyring or CredentialStore()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def cluster_info(self) -> ClusterInfo:
+        """Ask the cluster who it is (raises ClusterUnreachable if it does not answer)."""
+        version = self.kube.version()
+        git = str(version.get("gitVersion", ""))
+        return ClusterInfo(self.target.context, self.kube.server, git,
+                           demo="storedesk-sim" in git)
+
+    def list_stores(self) -> list[StoreRecord]:
+        """Every store on the cluster, in five API calls."""
+        rows = inventory.records(inventory.collect(self.kube).facts(), self.operation,
+                                 datetime.now(UTC))
+        self._finish_deletes({r.name for r in rows})
+        return rows
+
+    def get_store(self, name: str, *, own_operation: bool = True) -> StoreRecord:
+        """One store (StoreNotFound when there is none). own_operation=False judges the
+        cluster alone (how create --wait sees the store it is itself creating)."""
+        name = validate_store_name(name)
+        facts = inventory.collect(self.kube, name).facts()
+        namespace = facts.namespaces.get(engines.WOOCOMMERCE.namespace(name))
+        if namespace is None:
+            raise StoreNotFound(f"no store '{name}' on context '{self.target.context}'",
+                                hint="`storedesk list` shows the stores")
+        operation = self.operation(namespace) if own_operation else None
+        return inventory.record(namespace, facts, operation, datetime.now(UTC))
+
+    def operation(self, namespace: NamespaceFact) -> OperationFact | None:
+        """The operation running on a store (here or, by its lease, elsewhere), else the
+        last one this machine logged."""
+        running_here = LocalLock(self.settings.data_dir, self.target.context,
+                                 namespace.store).held_elsewhere()
+        lease = live_lease(namespace.annotations, datetime.now(UTC))
+        if lease is not None and not running_here:
+            return OperationFact(lease.operation, running=True)
+        return self.log.last_operation(namespace.store, running=running_here)
+
+    def details(self, name: str) -> StoreDetails:
+        """Row, pods, the namespace's Kubernetes events and the event log of one store."""
+        record = self.get_store(name)
+        from storedesk.cluster import facts as convert
+
+        pods, _ = self.kube.list(PODS, namespace=record.namespace)
+        events, _ = self.kube.list(EVENTS, namespace=record.namespace)
+        pod_facts = [f for f in (convert.pod_fact(p) for p in pods) if f is not None]
+        event_facts = sorted((convert.event_fact(e) for e in events),
+                             key=lambda e: e.last_seen or datetime.min.replace(tzinfo=UTC),
+                             reverse=True)
+        return StoreDetails(record, pod_facts, event_facts[:50], self.log.read(name, limit=200))
+
+    def credentials(self, name: str) -> Credentials:
+        """A store's credentials: from the keyring, else from the cluster's Secret."""
+        name = validate_store_name(name)
+        try:
+            stored = self.keyring.get(self.target.context, name)
+        except KeyringUnavailable:
+            stored = None  # reading the cluster's own copy is not a fallback store
+        if stored:
+            return Credentials.from_json(stored)
+        from_cluster = self._credentials_in_cluster(name)
+        if from_cluster is None:
+            raise StoreNotFound(f"no credentials for store '{name}' on context "
+                                f"'{self.target.context}'",
+                                hint="`storedesk list` shows the stores")
+        return from_cluster
+
+    def events(self, name: str, limit: int | None = None) -> list[LogEntry]:
+        """A store's event log, oldest first."""
+        return self.log.read(validate_store_name(name), limit)
+
+    # -- create ----------------------------------------------------------------------------
+
+    def create(self, name: str, engine: str = engines.DEFAULT_ENGINE,
+               options: dict[str, object] | None = None, *, wait: bool = False,
+               timeout: float | None = None, use_keyring: bool = True,
+               progress: Progress | None = None) -> StoreRecord:
+        """Create a store, or converge an existing one (same passwords, one helm upgrade)."""
+        timeout = timeout or self.settings.timeout
+        name = validate_store_name(name)
+        chosen = engines.get_engine(engine)
+        values = chosen.values(name, options)  # validates the options
+        resolved = engines.resolve_options(options)
+        chart = chart_path(chosen)
+        helm = self.helm  # HelmUnavailable before anything changes
+        ns_name = chosen.namespace(name)
+        with local_lock(self.settings.data_dir, self.target.context, name, "create"):
+            existing = self.kube.get(NAMESPACES, ns_name)
+            self._check_ownership(existing, name, chosen.name)
+            lease = Lease(self.kube, ns_name, "create")
+            if existing is not None:
+                existing = lease.acquire(existing)
+            try:
+                credentials, source = self._find_credentials(name, chosen, existing, resolved,
+                                                             use_keyring)
+                with Operation(self.log, name, "create", progress) as op:
+                    op.note("validate", "ok", f"name '{name}', engine {chosen.name}, "
+                                              f"domain {resolved['domain']}")
+                    with op.step("namespace", f"adopted namespace {ns_name}") as step:
+                        if existing is None:
+                            self._create_namespace(ns_name, name, chosen.name, resolved, lease)
+                            step.message = f"created namespace {ns_name}"
+                    lease.keep_alive()
+                    self._save_credentials(op, name, credentials, source, use_keyring)
+                    deadline = time.monotonic() + timeout
+                    while True:
+                        try:
+                            deployed = self._recover(op, name, ns_name, timeout)
+                            with op.step("helm", f"helm upgrade --install {name}") as step:
+                                info = helm.upgrade_install(
+                                    chosen.release_name(name), chart, ns_name,
+                                    values={**values, **chosen.secret_values(credentials)},
+                                    wait=False, timeout=timeout, atomic=deployed)
+                                step.message = f"release {info.name} revision {info.revision}"\
+                                               f" {info.status} (helm {helm.tool.version})"
+                            break
+                        except ClusterUnreachable:
+                            # An outage mid-create: wait for the cluster, then converge.
+                            self._wait_for_cluster(op, deadline)
+                        except HelmTimeout as e:
+                            raise self._with_last_events(e, ns_name) from None
+                    if wait:
+                        self._wait_ready(op, name, timeout)
+            finally:
+                lease.release()
+        return self.get_store(name)
+
+    def _check_ownership(self, namespace: dict | None, store: str, engine: str) -> None:
+        if namespace is None:
+            return
+        labels = namespace["metadata"].get("labels") or {}
+        ns_name = namespace["metadata"]["name"]
+        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+            raise NameTaken(f"namespace {ns_name} exists and is not managed by Storedesk; "
+                            f"Storedesk never touches it",
+                            hint="choose another store name")
+        if namespace["metadata"].get("deletionTimestamp"):
+            raise OperationFailed(f"store '{store}' is being deleted",
+                                  hint="wait until it is gone, then create it again")
+        if labels.get(ENGINE_LABEL, engine) != engine:
+            raise NameTaken(f"store '{store}' exists with engine {labels[ENGINE_LABEL]}",
+                            hint="delete it first, or choose another name")
+
+    def _find_credentials(self, name: str, engine: engines.Engine, namespace: dict | None,
+                          options: dict[str, object],
+                          use_keyring: bool) -> tuple[Credentials, str]:
+        """Reuse what exists (keyring, then the cluster's Secret); generate otherwise."""
+        if use_keyring:
+            try:
+                stored = self.keyring.get(self.target.context, name)
+            except KeyringUnavailable as e:  # before anything changes: the user chooses
+                raise KeyringUnavailable(
+                    e.message, hint="unlock or start your keyring and retry, or choose to go "
+                                    "on without it: --no-keyring (the passwords then stay only "
+                                    "in the store's Secret on the cluster)") from None
+            if stored:
+                return Credentials.from_json(stored), "keyring"
+        if namespace is not None:
+            found = self._credentials_in_cluster(name)
+            if found is not None:
+                return found, "cluster"
+        email = engine.admin_email(name, str(options["domain"]))
+        return Credentials.generate(admin_email=email), "generated"
+
+    def _credentials_in_cluster(self, name: str) -> Credentials | None:
+        secret = self.kube.get(SECRETS, engines.WOOCOMMERCE.credentials_secret(name),
+                               engines.WOOCOMMERCE.namespace(name))
+        if secret is None or not secret.get("data"):
+            return None
+        return Credentials.from_secret_data(secret["data"])
+
+    def _save_credentials(self, op: Operation, name: str, credentials: Credentials,
+                          source: str, use_keyring: bool) -> None:
+        messages = {
+            "keyring": "reused the passwords kept in the keyring",
+            "cluster": "reused the passwords from the store's Secret in the cluster (the "
+                       "keyring had none)",
+            "generated": "generated new passwords",
+        }
+        with op.step("credentials", messages[source]) as step:
+            if not use_keyring:
+                step.message += "; not saved in the keyring (--no-keyring): they stay only "\
+                                "in the cluster's Secret"
+            elif source != "keyring":
+                self.keyring.set(self.target.context, name, credentials.to_json())
+                step.message += f"; saved in the keyring ({self.keyring.backend_name()})"
+
+    def _create_namespace(self, ns_name: str, store: str, engine: str,
+                          options: dict[str, object], lease: Lease) -> None:
+        self.kube.create(NAMESPACES, {
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {
+                "name": ns_name,
+                "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE, STORE_LABEL: store,
+                           ENGINE_LABEL: engine},
+                "annotations": {
+                    VERSION_ANNOTATION: __version__,
+                    CREATED_ANNOTATION: datetime.now(UTC).isoformat(timespec="seconds"),
+                    OPTIONS_ANNOTATION: json.dumps(options, sort_keys=True),
+                    # Born locked: nobody can start on this store until we are done.
+                    "storedesk.io/lease": lease.annotation(),
+                },
+            },
+        })
+
+    def _recover(self, op: Operation, name: str, namespace: str, timeout: float) -> bool:
+        """Repair a release an interrupted helm left pending; True if one is deployed."""
+        current = self.helm.status(name, namespace)
+        if current is None or current.status in ("deployed", "failed", "superseded"):
+            return current is not None and current.status == "deployed"
+        with op.step("recover", f"release was {current.status}") as step:
+            if current.status == "pending-install":
+                self.helm.uninstall(name, namespace, wait=True, timeout=timeout)
+                step.message = "removed the release helm left pending-install; installing again"
+                return False
+            if current.status in ("pending-upgrade", "pending-rollback"):
+                target = _last_deployed(self.helm.history(name, namespace), current.revision)
+                if target is None:
+                    self.helm.uninstall(name, namespace, wait=True, timeout=timeout)
+                    step.message = f"no deployed revision to return to; removed the " \
+                                   f"{current.status} release"
+                    return False
+                self.helm.rollback(name, namespace, target, wait=False, timeout=timeout)
+                step.message = f"rolled the {current.status} release back to revision {target}"
+                return True
+        return False
+
+    def _with_last_events(self, error: HelmTimeout, namespace: str) -> HelmTimeout:
+        """A helm timeout says little; the namespace's last warnings usually say why."""
+        from storedesk.cluster import facts as convert
+
+        try:
+            events, _ = self.kube.list(EVENTS, namespace=namespace,
+                                       field_selector="type=Warning")
+        except StoredeskError:
+            return error
+        latest = sorted((convert.event_fact(e) for e in events),
+                        key=lambda e: e.last_seen or datetime.min.replace(tzinfo=UTC))[-3:]
+        if not latest:
+            return error
+        told = "; ".join(f"{e.involved_kind.lower()}/{e.involved_name}: {e.reason}: {e.message}"
+                         for e in latest)
+        return HelmTimeout(f"{error.message}; last warnings: {told}", hint=error.hint)
+
+    def _wait_for_cluster(self, op: Operation, deadline: float) -> None:
+        op.note("helm", "info", "the cluster stopped answering; waiting for it to come back")
+        with op.step("recover", "the cluster answers again") as step:
+            while True:
+                try:
+                    self.kube.version()
+                    return
+                except ClusterUnreachable as e:
+                    if time.monotonic() > deadline:
+                        step.message = str(e)
+                        raise
+                time.sleep(1.0)
+
+    def _wait_ready(self, op: Operation, name: str, timeout: float) -> None:
+        with op.step("wait", "store is Ready") as step:
+            deadline = time.monotonic() + timeout
+            while True:
+                status = self.get_store(name, own_operation=False).status
+                if status.phase == Phase.READY:
+                    step.message = f"store is Ready ({status.pods_ready}/{status.pods_total} " \
+                                   f"pods)"
+                    return
+                if status.phase == Phase.FAILED:
+                    raise OperationFailed(f"store '{name}' failed: {status.reason}: "
+                                          f"{status.detail}", hint=status.fix)
+                if time.monotonic() > deadline:
+                    raise HelmTimeout(f"store '{name}' is not ready after {timeout:.0f}s: "
+                                      f"{status.detail or status.phase}",
+                                      hint=f"`storedesk status {name}` shows why")
+                time.sleep(POLL_EVERY)
+
+    # -- delete ----------------------------------------------------------------------------
+
+    def delete(self, name: str, *, wait: bool = True, timeout: float | None = None,
+               progress: Progress | None = None) -> None:
+        """Uninstall, delete the namespace, and (once it is gone) the keyring entry."""
+        timeout = timeout or self.settings.timeout
+        name = validate_store_name(name)
+        engine = engines.WOOCOMMERCE  # every engine names namespace and release alike
+        ns_name = engine.namespace(name)
+        with local_lock(self.settings.data_dir, self.target.context, name, "delete"):
+            namespace = self.kube.get(NAMESPACES, ns_name)
+            if namespace is None:
+                if self.keyring.get(self.target.context, name) is None:
+                    raise StoreNotFound(f"no store '{name}' on context "
+                                        f"'{self.target.context}'",
+                                        hint="`storedesk list` shows the stores")
+                with Operation(self.log, name, "delete", progress) as op:
+                    self._forget_credentials(op, name, "the namespace was already gone")
+                return
+            labels = namespace["metadata"].get("labels") or {}
+            if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+                raise NameTaken(f"namespace {ns_name} is not managed by Storedesk; Storedesk "
+                                f"never touches it")
+            lease = Lease(self.kube, ns_name, "delete")
+            if not namespace["metadata"].get("deletionTimestamp"):
+                lease.acquire(namespace)
+            with Operation(self.log, name, "delete", progress) as op:
+                try:
+                    lease.keep_alive()
+                    with op.step("helm", f"helm uninstall {name}") as step:
+                        if not self.helm.uninstall(name, ns_name, wait=True, timeout=timeout):
+                            step.message = "no helm release (already uninstalled)"
+                    with op.step("namespace", f"deleting namespace {ns_name}"):
+                        self.kube.delete(NAMESPACES, ns_name)
+                finally:
+                    lease.release()
+                if not wait:
+                    op.note("keyring", "info", "the keyring entry goes once the namespace is "
+                                               "gone (checked on the next look)")
+                    return
+                self._wait_gone(op, ns_name, timeout)
+                self._forget_credentials(op, name, f"namespace {ns_name} is gone")
+
+    def _wait_gone(self, op: Operation, ns_name: str, timeout: float) -> None:
+        with op.step("wait", f"namespace {ns_name} is gone"):
+            deadline = time.monotonic() + timeout
+            while self.kube.get(NAMESPACES, ns_name) is not None:
+                if time.monotonic() > deadline:
+                    raise OperationFailed(
+                        f"namespace {ns_name} is still terminating after {timeout:.0f}s",
+                        hint="run the delete again later; the saved credentials are kept "
+                             "until the namespace is gone")
+                time.sleep(POLL_EVERY)
+
+    def _forget_credentials(self, op: Operation, name: str, why: str) -> None:
+        """Remove the keyring entry; the store is gone either way, so a keyring that does not
+        answer is reported (with how to finish later), not raised."""
+        try:
+            self.keyring.delete(self.target.context, name)
+        except KeyringUnavailable as e:
+            op.note("keyring", "failed", f"the store is gone, but its saved credentials could "
+                                         f"not be removed: {e}; run `storedesk delete {name}` "
+                                         f"again once the keyring answers", kind="keyring")
+            return
+        op.note("keyring", "ok", f"removed the saved credentials ({why})")
+
+    def _finish_deletes(self, present: set[str]) -> None:
+        """Remove the keyring entries of stores deleted without --wait, now that they are
+        gone (the cluster side goes first, always)."""
+        for path in self.log.folder.glob("*.jsonl") if self.log.folder.exists() else ():
+            store = path.stem
+            if store in present:
+                continue
+            entries = self.log.read(store, limit=5)
+            if entries and entries[-1].step == "keyring" and entries[-1].outcome == "info":
+                with StoredeskErrorsIgnored(), Operation(self.log, store, "delete") as op:
+                    self._forget_credentials(op, store, "its namespace is gone")
+
+
+class StoredeskErrorsIgnored:
+    """Best-effort clean-up: a failure is logged by the operation, not raised to the caller."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
+        return exc_type is not None and issubclass(exc_type, StoredeskError)
+
+
+def _last_deployed(history: list[ReleaseInfo], before: int) -> int | None:
+    candidates = [r.revision for r in history if r.revision < before
+                  and r.status in ("deployed", "superseded")]
+    return max(candidates) if candidates else None
+
+
+def storedesk_progress_printer(write: Callable[[str], None]) -> Progress:
+    """Progress callback printing one line per step (the CLI's)."""
+    def show(entry: LogEntry) -> None:
+        if entry.step == "operation" and entry.outcome == "started":
+            return
+        took = f" ({entry.duration:.1f}s)" if entry.duration is not None else ""
+        write(f"{entry.step:<11} {entry.outcome:<6} {entry.message}{took}")
+    return show

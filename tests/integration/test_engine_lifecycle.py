@@ -1,0 +1,204 @@
+"""The engine end to end: real helm (3 and 4), the simulator, a real Secret Service."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storedesk.cluster.keyring_store import CredentialStore
+from storedesk.domain.models import Phase
+from storedesk.errors import HelmTimeout, NameTaken, OperationFailed, StoreBusy
+from storedesk.provisioning.locks import LeaseInfo
+from storedesk.provisioning.monitor import Snapshot, StatusMonitor
+from tests.integration.engine_support import (
+    cluster_secret,
+    helm_secrets,
+    keyring_lookup,
+    service_for,
+    unique_store,
+)
+from tests.support import HelmBinary, helm_binary, run_tool
+
+pytestmark = [pytest.mark.helm, pytest.mark.keyring]
+
+
+@pytest.fixture
+def store() -> str:
+    """A fresh store name; its keyring entry is removed afterwards whatever happens."""
+    name = unique_store()
+    yield name
+    CredentialStore().delete("storedesk-sim", name)
+
+
+def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: str) -> None:
+    service = service_for(sim, helm, tmp_path)
+    record = service.create(store, wait=True)
+    assert record.status.phase == Phase.READY
+    assert record.url == f"http://{store}.localhost/"
+    saved = keyring_lookup(sim.context, store)
+    assert saved is not None and saved["admin_user"] == "admin"
+    secret = cluster_secret(sim, helm, store)
+    assert secret["admin-password"] == saved["admin_password"]
+    assert secret["database-password"] == saved["database_password"]
+
+    again = service.create(store, wait=True)
+    assert again.status.phase == Phase.READY
+    assert keyring_lookup(sim.context, store) == saved  # no password rotated
+    assert cluster_secret(sim, helm, store) == secret
+    assert again.release_revision == 2  # one helm upgrade, nothing more
+    log = [e.message for e in service.events(store)]
+    assert "reused the passwords kept in the keyring" in log
+
+    service.delete(store, wait=True)
+    assert run_tool(helm.kubectl, sim, "get", "ns", f"store-{store}", check=False).returncode == 1
+    assert helm_secrets(sim, helm, store) == []
+    assert keyring_lookup(sim.context, store) is None
+    assert service.list_stores() == []
+
+
+def test_recreate_reuses_the_cluster_secret_when_the_keyring_lost_it(
+        sim, tmp_path: Path, store: str) -> None:
+    helm = helm_binary("4")
+    service = service_for(sim, helm, tmp_path)
+    service.create(store)
+    before = cluster_secret(sim, helm, store)
+    CredentialStore().delete(sim.context, store)
+    service.create(store)
+    assert cluster_secret(sim, helm, store) == before
+    assert keyring_lookup(sim.context, store)["admin_password"] == before["admin-password"]
+    assert any("from the store's Secret in the cluster" in e.message
+               for e in service.events(store))
+
+
+def test_image_failure_shows_failed_with_reason(sim, tmp_path: Path, store: str) -> None:
+    sim.faults.fail_image("*wordpress:7*", "ImagePullBackOff")
+    service = service_for(sim, helm_binary("4"), tmp_path)
+    with pytest.raises(OperationFailed, match=r"ImagePullBackOff|ErrImagePull"):
+        service.create(store, wait=True, timeout=60)
+    status = service.get_store(store).status
+    assert status.phase == Phase.FAILED
+    assert status.reason in ("ImagePullBackOff", "ErrImagePull")
+    assert "wordpress" in status.detail
+    assert status.fix
+
+
+def test_quota_exceeded_shows_failed_with_reason(sim, tmp_path: Path, store: str) -> None:
+    helm = helm_binary("4")
+    # An administrator's quota on the store's namespace leaves room for one pod only.
+    run_tool(helm.kubectl, sim, "create", "namespace", f"store-{store}")
+    run_tool(helm.kubectl, sim, "label", "namespace", f"store-{store}",
+             "app.kubernetes.io/managed-by=storedesk", f"storedesk.io/store={store}",
+             "storedesk.io/engine=woocommerce")
+    run_tool(helm.kubectl, sim, "create", "quota", "admin-limit", "-n", f"store-{store}",
+             "--hard=pods=1")
+    service = service_for(sim, helm, tmp_path)
+    # helm then waits on the setup hook, whose pod the quota refuses too, until its timeout.
+    with pytest.raises(OperationFailed, match="exceeded quota"):
+        service.create(store, wait=True, timeout=8)
+    status = service.get_store(store).status
+    assert (status.phase, status.reason) == (Phase.FAILED, "quota exceeded")
+    assert "exceeded quota: admin-limit" in status.detail
+
+
+def test_foreign_namespace_is_never_touched(sim, tmp_path: Path) -> None:
+    helm = helm_binary("4")
+    run_tool(helm.kubectl, sim, "create", "namespace", "store-x")
+    before = run_tool(helm.kubectl, sim, "get", "ns", "store-x", "-o", "json").stdout
+    service = service_for(sim, helm, tmp_path)
+    with pytest.raises(NameTaken, match="not managed by Storedesk"):
+        service.create("x")
+    with pytest.raises(NameTaken):
+        service.delete("x")
+    after = run_tool(helm.kubectl, sim, "get", "ns", "store-x", "-o", "json").stdout
+    assert json.loads(after)["metadata"] == json.loads(before)["metadata"]
+    assert service.list_stores() == []
+    assert not [s for s in sim.request_counts() if s.startswith(("POST", "PUT", "PATCH",
+                                                                  "DELETE")) and "store-x" in s]
+
+
+def test_second_operation_on_a_store_is_busy(sim, tmp_path: Path, store: str) -> None:
+    service = service_for(sim, helm_binary("4"), tmp_path)
+    sim.faults.latency = 0.05  # helm takes a few seconds
+    errors: list[Exception] = []
+    first = threading.Thread(target=lambda: _capture(errors, service.create, store))
+    first.start()
+    _wait_for(lambda: any(e.step == "helm" for e in service.events(store)) or not
+              first.is_alive())
+    with pytest.raises(StoreBusy, match="busy"):
+        service.create(store)
+    with pytest.raises(StoreBusy):
+        service.delete(store)
+    first.join()
+    assert errors == []
+
+
+def test_lease_from_another_machine_makes_the_store_busy(sim, tmp_path: Path,
+                                                        store: str) -> None:
+    helm = helm_binary("4")
+    service = service_for(sim, helm, tmp_path)
+    service.create(store)
+    lease = LeaseInfo("bob@other-laptop pid 7 #abc", "delete",
+                      datetime.now(UTC) + timedelta(seconds=60))
+    run_tool(helm.kubectl, sim, "annotate", "ns", f"store-{store}",
+             f"storedesk.io/lease={lease.to_annotation()}")
+    with pytest.raises(StoreBusy, match="bob@other-laptop"):
+        service.create(store)
+    assert service.get_store(store).status.phase == Phase.DELETING  # what bob is doing
+
+
+def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path,
+                                                        store: str) -> None:
+    service = service_for(sim, helm_binary("4"), tmp_path)
+    snapshots: list[Snapshot] = []
+    monitor = StatusMonitor(service_for(sim, helm_binary("4"), tmp_path), snapshots.append)
+    watcher = threading.Thread(target=monitor.run, daemon=True)
+    watcher.start()
+    sim.faults.latency = 0.05
+    errors: list[Exception] = []
+    creating = threading.Thread(target=lambda: _capture(errors, service.create, store,
+                                                        wait=True))
+    creating.start()
+    _wait_for(lambda: any(s.records for s in snapshots))
+    sim.set_outage("refuse")
+    _wait_for(lambda: any(not s.reachable for s in snapshots))
+    unknown = next(s for s in snapshots if not s.reachable)
+    assert [r.status.phase for r in unknown.records] == [Phase.UNKNOWN]
+    time.sleep(1.5)
+    sim.faults.latency = 0
+    sim.set_outage(None)
+    creating.join(timeout=120)
+    assert errors == []
+    _wait_for(lambda: snapshots[-1].reachable and snapshots[-1].records
+              and snapshots[-1].records[0].status.phase == Phase.READY)
+    monitor.stop()
+    assert service.get_store(store).status.phase == Phase.READY
+
+
+def test_setup_job_that_never_finishes_times_out_with_the_pod_events(sim, tmp_path: Path,
+                                                                     store: str) -> None:
+    sim.faults.fail_image("*wordpress:cli*", "ImagePullBackOff")
+    service = service_for(sim, helm_binary("4"), tmp_path)
+    with pytest.raises(HelmTimeout) as caught:
+        service.create(store, timeout=5)
+    assert "last warnings" in str(caught.value)
+    assert "Failed to pull image" in str(caught.value)
+
+
+def _capture(errors: list[Exception], fn, *args, **kwargs) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception as e:
+        errors.append(e)
+
+
+def _wait_for(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
