@@ -16,7 +16,6 @@ from typing import Any
 from storedesk.sim.resources import ResourceType
 
 Obj = dict[str, Any]
-Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class Store:
     def __init__(self, history: int = 20000) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
-        self._objects: dict[ResourceType, dict[Key, Obj]] = {}
+        # type -> namespace -> name -> object: a namespace's objects without a scan.
+        self._objects: dict[ResourceType, dict[str, dict[str, Obj]]] = {}
         self._rv = 0
         self._floor = 0  # every change after this resourceVersion is in the history
         self._history: deque[Change] = deque(maxlen=history)
@@ -58,18 +58,20 @@ class Store:
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> Obj | None:
         """The stored object, or None. Never mutate it."""
-        return self._objects.get(rt, {}).get((namespace, name))
+        return self._objects.get(rt, {}).get(namespace, {}).get(name)
 
     def items(self, rt: ResourceType, namespace: str | None = None) -> Iterator[Obj]:
         """Objects of one type, in one namespace or all (sorted by namespace, name)."""
-        bucket = self._objects.get(rt, {})
-        for key in sorted(bucket):
-            if namespace is None or key[0] == namespace:
-                yield bucket[key]
+        spaces = self._objects.get(rt, {})
+        chosen = [namespace] if namespace is not None else sorted(spaces)
+        for ns in chosen:
+            bucket = spaces.get(ns, {})
+            for name in sorted(bucket):
+                yield bucket[name]
 
     def count(self, rt: ResourceType) -> int:
         """How many objects of one type exist."""
-        return len(self._objects.get(rt, {}))
+        return sum(len(bucket) for bucket in self._objects.get(rt, {}).values())
 
     def changes_since(self, rv: int) -> list[Change]:
         """Changes with resourceVersion > rv; raises TooOld if the history no longer has them."""
@@ -96,13 +98,19 @@ class Store:
     def put(self, rt: ResourceType, obj: Obj, event: str, old: Obj | None) -> None:
         """Store `obj` (already carrying its new resourceVersion) and record the change."""
         meta = obj["metadata"]
-        self._objects.setdefault(rt, {})[(meta.get("namespace", ""), meta["name"])] = obj
+        self._objects.setdefault(rt, {}).setdefault(meta.get("namespace", ""), {})[meta["name"]] = (
+            obj
+        )
         self._record(Change(int(meta["resourceVersion"]), event, rt, obj, old))
 
     def remove(self, rt: ResourceType, obj: Obj) -> Obj:
         """Remove an object; the DELETED event carries a new resourceVersion, like etcd's."""
         meta = obj["metadata"]
-        old = self._objects[rt].pop((meta.get("namespace", ""), meta["name"]))
+        spaces = self._objects[rt]
+        namespace = meta.get("namespace", "")
+        old = spaces[namespace].pop(meta["name"])
+        if not spaces[namespace]:
+            del spaces[namespace]
         gone = {**old, "metadata": {**old["metadata"], "resourceVersion": str(self.next_rv())}}
         self._record(Change(self._rv, "DELETED", rt, gone, old))
         return gone
@@ -128,7 +136,8 @@ class Store:
                 "resourceVersion": self._rv,
                 "objects": [
                     {"group": rt.group, "plural": rt.plural, "object": obj}
-                    for rt, bucket in self._objects.items()
+                    for rt, spaces in self._objects.items()
+                    for bucket in spaces.values()
                     for obj in bucket.values()
                 ],
             }
@@ -143,5 +152,6 @@ class Store:
                 rt = lookup(entry["group"], entry["plural"])
                 if rt is not None:
                     meta = entry["object"]["metadata"]
-                    key = (meta.get("namespace", ""), meta["name"])
-                    self._objects.setdefault(rt, {})[key] = entry["object"]
+                    self._objects.setdefault(rt, {}).setdefault(meta.get("namespace", ""), {})[
+                        meta["name"]
+                    ] = entry["object"]
