@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("events", help="show a store's event log")
     p.add_argument("name")
     _output(p)
+    p = sub.add_parser("history", help="show a store's helm revisions")
+    p.add_argument("name")
+    _output(p)
+    p = sub.add_parser("rollback", help="return a store to an earlier helm revision")
+    p.add_argument("name")
+    p.add_argument("revision", nargs="?", type=int,
+                   help="the revision to return to (default: the one before the current)")
+    p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
+    p.add_argument("--timeout", type=float, default=None, metavar="S")
     p = sub.add_parser("delete", help="delete a store (helm uninstall + its namespace)")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -227,6 +236,32 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """storedesk history NAME"""
+    revisions = _service(args).history(args.name)
+    rows = [{"revision": r.revision, "status": r.status, "chart": r.chart,
+             "app_version": r.app_version, "description": r.description,
+             "updated": r.updated.isoformat() if r.updated else None} for r in revisions]
+    if args.output == "json":
+        _print_json(rows)
+    else:
+        _print_table(["REVISION", "STATUS", "CHART", "UPDATED", "DESCRIPTION"],
+                     [[str(r["revision"]), r["status"], r["chart"], r["updated"] or "",
+                       r["description"]] for r in rows])
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """storedesk rollback NAME [REVISION]"""
+    from storedesk.provisioning.service import storedesk_progress_printer
+
+    record = _service(args).rollback(args.name, args.revision, wait=args.wait,
+                                     timeout=args.timeout,
+                                     progress=storedesk_progress_printer(_err))
+    print(f"store {record.name}: revision {record.release_revision}, {record.status.phase}")
+    return 0
+
+
 def cmd_delete(args: argparse.Namespace) -> int:
     """storedesk delete NAME"""
     from storedesk.domain.names import validate_store_name
@@ -251,6 +286,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 COMMANDS = {
     "contexts": cmd_contexts, "list": cmd_list, "create": cmd_create, "status": cmd_status,
     "credentials": cmd_credentials, "events": cmd_events, "delete": cmd_delete,
+    "history": cmd_history, "rollback": cmd_rollback,
 }
 
 

@@ -43,6 +43,7 @@ from storedesk.domain.names import validate_store_name
 from storedesk.errors import (
     ClusterUnreachable,
     HelmTimeout,
+    InvalidInput,
     KeyringUnavailable,
     NameTaken,
     OperationFailed,
@@ -404,6 +405,53 @@ class StoreService:
                                       f"{status.detail or status.phase}",
                                       hint=f"`storedesk status {name}` shows why")
                 time.sleep(POLL_EVERY)
+
+    # -- history and rollback ----------------------------------------------------------------
+
+    def history(self, name: str) -> list[ReleaseInfo]:
+        """The store's helm revisions, oldest first."""
+        name = validate_store_name(name)
+        revisions = self.helm.history(name, engines.WOOCOMMERCE.namespace(name))
+        if not revisions:
+            raise StoreNotFound(f"store '{name}' has no helm release on context "
+                                f"'{self.target.context}'",
+                                hint="`storedesk list` shows the stores")
+        return revisions
+
+    def rollback(self, name: str, revision: int | None = None, *, wait: bool = False,
+                 timeout: float | None = None, progress: Progress | None = None) -> StoreRecord:
+        """Return the store to an earlier revision (default: the one before the current).
+
+        Passwords are never rotated, so every revision carries the same ones."""
+        timeout = timeout or self.settings.timeout
+        name = validate_store_name(name)
+        ns_name = engines.WOOCOMMERCE.namespace(name)
+        revisions = self.history(name)
+        current = revisions[-1].revision
+        target = revision if revision is not None else _last_deployed(revisions, current)
+        known = {r.revision for r in revisions}
+        if target is None or target not in known or target == current:
+            raise InvalidInput(
+                f"store '{name}' has no revision {target} to roll back to" if target
+                else f"store '{name}' has no earlier revision to roll back to",
+                hint="revisions: " + ", ".join(str(r) for r in sorted(known)))
+        with local_lock(self.settings.data_dir, self.target.context, name, "rollback"):
+            namespace = self.kube.get(NAMESPACES, ns_name)
+            self._check_ownership(namespace, name, engines.WOOCOMMERCE.name)
+            if namespace is None:
+                raise StoreNotFound(f"no store '{name}' on context '{self.target.context}'")
+            lease = Lease(self.kube, ns_name, "rollback")
+            lease.acquire(namespace)
+            try:
+                with Operation(self.log, name, "rollback", progress) as op:
+                    lease.keep_alive()
+                    with op.step("helm", f"rolled back from revision {current} to {target}"):
+                        self.helm.rollback(name, ns_name, target, wait=False, timeout=timeout)
+                    if wait:
+                        self._wait_ready(op, name, timeout)
+            finally:
+                lease.release()
+        return self.get_store(name)
 
     # -- delete ----------------------------------------------------------------------------
 

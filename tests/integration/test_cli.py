@@ -236,3 +236,18 @@ def test_contexts_lists_the_kubeconfig(sim, tmp_path: Path) -> None:
                                kubeconfig=str(path)).stdout)
     assert sorted((c["name"], c["current"]) for c in out) == [("other", False),
                                                               ("storedesk-sim", True)]
+
+
+def test_history_and_rollback(sim, tmp_path: Path) -> None:
+    name = unique_store()
+    assert storedesk(sim, "create", name, "--no-keyring", data_dir=tmp_path).returncode == 0
+    assert storedesk(sim, "create", name, "--no-keyring", data_dir=tmp_path).returncode == 0
+    history = json.loads(storedesk(sim, "history", name, "-o", "json", data_dir=tmp_path).stdout)
+    assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"),
+                                                                (2, "deployed")]
+    rolled = storedesk(sim, "rollback", name, "--wait", data_dir=tmp_path)
+    assert rolled.returncode == 0, rolled.stderr
+    assert f"store {name}: revision 3, Ready" in rolled.stdout
+    assert "rolled back from revision 2 to 1" in rolled.stderr
+    nowhere = storedesk(sim, "rollback", name, "9", data_dir=tmp_path)
+    assert nowhere.returncode == 2 and "no revision 9" in nowhere.stderr
