@@ -23,11 +23,15 @@ EXIT_INTERRUPTED = 130
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="storedesk", description="Create, watch and delete shops on a Kubernetes "
-                                      "cluster. Without a command, opens the window.")
+        prog="storedesk",
+        description="Create, watch and delete shops on a Kubernetes "
+        "cluster. Without a command, opens the window.",
+    )
     parser.add_argument("--version", action="version", version=f"storedesk {__version__}")
-    parser.add_argument("--kubeconfig", help="kubeconfig file(s), joined like KUBECONFIG "
-                                             "(default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument(
+        "--kubeconfig",
+        help="kubeconfig file(s), joined like KUBECONFIG (default: $KUBECONFIG or ~/.kube/config)",
+    )
     parser.add_argument("--context", help="kube context (default: the current one)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -43,11 +47,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ingress-class", help="IngressClass to use (default: the cluster's)")
     p.add_argument("--tls", action="store_true", help="serve over HTTPS")
     p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="seconds for helm and for --wait (default 600)")
-    p.add_argument("--no-keyring", action="store_true",
-                   help="do not keep the credentials in the OS keyring (they stay only in "
-                        "the store's Secret on the cluster)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds for helm and for --wait (default 600)",
+    )
+    p.add_argument(
+        "--no-keyring",
+        action="store_true",
+        help="do not keep the credentials in the OS keyring (they stay only in "
+        "the store's Secret on the cluster)",
+    )
     p = sub.add_parser("status", help="show one store's status")
     p.add_argument("name")
     _output(p)
@@ -63,15 +75,22 @@ def _parser() -> argparse.ArgumentParser:
     _output(p)
     p = sub.add_parser("rollback", help="return a store to an earlier helm revision")
     p.add_argument("name")
-    p.add_argument("revision", nargs="?", type=int,
-                   help="the revision to return to (default: the one before the current)")
+    p.add_argument(
+        "revision",
+        nargs="?",
+        type=int,
+        help="the revision to return to (default: the one before the current)",
+    )
     p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
     p.add_argument("--timeout", type=float, default=None, metavar="S")
     p = sub.add_parser("delete", help="delete a store (helm uninstall + its namespace)")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--wait", action="store_true",
-                   help="wait until the namespace is gone (then forget the credentials)")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until the namespace is gone (then forget the credentials)",
+    )
     p.add_argument("--timeout", type=float, default=None, metavar="S")
     p = sub.add_parser("sim", help="run the built-in Kubernetes simulator (demo cluster)")
     from storedesk.sim.cli import add_arguments
@@ -126,13 +145,24 @@ def cmd_contexts(args: argparse.Namespace) -> int:
 
     contexts = list_contexts(args.kubeconfig, os.environ)
     if args.output == "json":
-        _print_json([{"name": c.name, "cluster": c.cluster, "server": c.server,
-                      "namespace": c.namespace, "user": c.user, "current": c.is_current}
-                     for c in contexts])
+        _print_json(
+            [
+                {
+                    "name": c.name,
+                    "cluster": c.cluster,
+                    "server": c.server,
+                    "namespace": c.namespace,
+                    "user": c.user,
+                    "current": c.is_current,
+                }
+                for c in contexts
+            ]
+        )
     else:
-        _print_table(["CURRENT", "NAME", "CLUSTER", "SERVER"],
-                     [["*" if c.is_current else "", c.name, c.cluster, c.server]
-                      for c in contexts])
+        _print_table(
+            ["CURRENT", "NAME", "CLUSTER", "SERVER"],
+            [["*" if c.is_current else "", c.name, c.cluster, c.server] for c in contexts],
+        )
     return 0
 
 
@@ -141,16 +171,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     service = _service(args)
     records = service.list_stores()
     if args.output == "json":
-        _print_json({"context": service.target.context,
-                     "stores": [record_json(r) for r in records]})
+        _print_json(
+            {"context": service.target.context, "stores": [record_json(r) for r in records]}
+        )
         return 0
     from storedesk.domain.status import describe_age, status_text
 
     now = datetime.now(UTC)
-    _print_table(["NAME", "ENGINE", "STATUS", "PODS", "URL", "AGE"], [
-        [r.name, r.engine, status_text(r.status),
-         f"{r.status.pods_ready}/{r.status.pods_total}", r.url or "", describe_age(r.created, now)]
-        for r in records])
+    _print_table(
+        ["NAME", "ENGINE", "STATUS", "PODS", "URL", "AGE"],
+        [
+            [
+                r.name,
+                r.engine,
+                status_text(r.status),
+                f"{r.status.pods_ready}/{r.status.pods_total}",
+                r.url or "",
+                describe_age(r.created, now),
+            ]
+            for r in records
+        ],
+    )
     return 0
 
 
@@ -166,11 +207,18 @@ def cmd_create(args: argparse.Namespace) -> int:
     if args.tls:
         options["tls"] = True
     service = _service(args)
-    record = service.create(args.name, args.engine, options, wait=args.wait,
-                            timeout=args.timeout, use_keyring=not args.no_keyring,
-                            progress=storedesk_progress_printer(_err))
-    print(f"store {record.name}: {record.status.phase}"
-          + (f" at {record.url}" if record.url else ""))
+    record = service.create(
+        args.name,
+        args.engine,
+        options,
+        wait=args.wait,
+        timeout=args.timeout,
+        use_keyring=not args.no_keyring,
+        progress=storedesk_progress_printer(_err),
+    )
+    print(
+        f"store {record.name}: {record.status.phase}" + (f" at {record.url}" if record.url else "")
+    )
     return 0
 
 
@@ -181,12 +229,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print_json(record_json(record))
         return 0
     status = record.status
-    rows = [("Store", record.name), ("Engine", record.engine), ("Namespace", record.namespace),
-            ("Status", status.phase.value + (f" ({status.reason})" if status.reason else "")),
-            ("Pods ready", f"{status.pods_ready}/{status.pods_total}"),
-            ("URL", record.url or "-"), ("Admin", record.admin_url or "-"),
-            ("Release", f"revision {record.release_revision} {record.release_status}"
-             if record.release_revision else "-")]
+    rows = [
+        ("Store", record.name),
+        ("Engine", record.engine),
+        ("Namespace", record.namespace),
+        ("Status", status.phase.value + (f" ({status.reason})" if status.reason else "")),
+        ("Pods ready", f"{status.pods_ready}/{status.pods_total}"),
+        ("URL", record.url or "-"),
+        ("Admin", record.admin_url or "-"),
+        (
+            "Release",
+            f"revision {record.release_revision} {record.release_status}"
+            if record.release_revision
+            else "-",
+        ),
+    ]
     if status.detail:
         rows.append(("Detail", status.detail))
     if status.fix:
@@ -205,16 +262,25 @@ def cmd_credentials(args: argparse.Namespace) -> int:
     def shown(secret: str) -> str:
         return secret if args.reveal else hidden
 
-    data = {"store": args.name, "admin_user": creds.admin_user, "admin_email": creds.admin_email,
-            "admin_password": shown(creds.admin_password),
-            "database_password": shown(creds.database_password),
-            "database_root_password": shown(creds.database_root_password),
-            "revealed": bool(args.reveal)}
+    data = {
+        "store": args.name,
+        "admin_user": creds.admin_user,
+        "admin_email": creds.admin_email,
+        "admin_password": shown(creds.admin_password),
+        "database_password": shown(creds.database_password),
+        "database_root_password": shown(creds.database_root_password),
+        "revealed": bool(args.reveal),
+    }
     if args.output == "json":
         _print_json(data)
     else:
-        for key in ("admin_user", "admin_email", "admin_password", "database_password",
-                    "database_root_password"):
+        for key in (
+            "admin_user",
+            "admin_email",
+            "admin_password",
+            "database_password",
+            "database_root_password",
+        ):
             print(f"{key.replace('_', ' ')}: {data[key]}")
         if not args.reveal:
             print("(passwords hidden; add --reveal to show them)")
@@ -225,9 +291,20 @@ def cmd_events(args: argparse.Namespace) -> int:
     """storedesk events NAME"""
     entries = _service(args).events(args.name)
     if args.output == "json":
-        _print_json([{"time": e.time.isoformat(), "operation": e.operation, "step": e.step,
-                      "outcome": e.outcome, "message": e.message, "duration": e.duration,
-                      "error_kind": e.error_kind} for e in entries])
+        _print_json(
+            [
+                {
+                    "time": e.time.isoformat(),
+                    "operation": e.operation,
+                    "step": e.step,
+                    "outcome": e.outcome,
+                    "message": e.message,
+                    "duration": e.duration,
+                    "error_kind": e.error_kind,
+                }
+                for e in entries
+            ]
+        )
     elif not entries:
         print(f"no events recorded for '{args.name}' on this machine")
     else:
@@ -239,15 +316,27 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     """storedesk history NAME"""
     revisions = _service(args).history(args.name)
-    rows = [{"revision": r.revision, "status": r.status, "chart": r.chart,
-             "app_version": r.app_version, "description": r.description,
-             "updated": r.updated.isoformat() if r.updated else None} for r in revisions]
+    rows = [
+        {
+            "revision": r.revision,
+            "status": r.status,
+            "chart": r.chart,
+            "app_version": r.app_version,
+            "description": r.description,
+            "updated": r.updated.isoformat() if r.updated else None,
+        }
+        for r in revisions
+    ]
     if args.output == "json":
         _print_json(rows)
     else:
-        _print_table(["REVISION", "STATUS", "CHART", "UPDATED", "DESCRIPTION"],
-                     [[str(r["revision"]), r["status"], r["chart"], r["updated"] or "",
-                       r["description"]] for r in rows])
+        _print_table(
+            ["REVISION", "STATUS", "CHART", "UPDATED", "DESCRIPTION"],
+            [
+                [str(r["revision"]), r["status"], r["chart"], r["updated"] or "", r["description"]]
+                for r in rows
+            ],
+        )
     return 0
 
 
@@ -255,9 +344,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     """storedesk rollback NAME [REVISION]"""
     from storedesk.provisioning.service import storedesk_progress_printer
 
-    record = _service(args).rollback(args.name, args.revision, wait=args.wait,
-                                     timeout=args.timeout,
-                                     progress=storedesk_progress_printer(_err))
+    record = _service(args).rollback(
+        args.name,
+        args.revision,
+        wait=args.wait,
+        timeout=args.timeout,
+        progress=storedesk_progress_printer(_err),
+    )
     print(f"store {record.name}: revision {record.release_revision}, {record.status.phase}")
     return 0
 
@@ -270,23 +363,36 @@ def cmd_delete(args: argparse.Namespace) -> int:
     name = validate_store_name(args.name)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise InvalidInput("refusing to delete without confirmation",
-                               hint="pass --yes when not at a terminal")
-        _err(f"This removes store '{name}': its helm release, namespace store-{name} with "
-             f"everything in it (database included), and its saved credentials.")
+            raise InvalidInput(
+                "refusing to delete without confirmation", hint="pass --yes when not at a terminal"
+            )
+        _err(
+            f"This removes store '{name}': its helm release, namespace store-{name} with "
+            f"everything in it (database included), and its saved credentials."
+        )
         if input(f"Type the store name ({name}) to confirm: ").strip() != name:
             raise InvalidInput("not confirmed; nothing was deleted")
-    _service(args).delete(name, wait=args.wait, timeout=args.timeout,
-                          progress=storedesk_progress_printer(_err))
-    print(f"store {name}: deleted" if args.wait else
-          f"store {name}: deletion started (namespace terminating)")
+    _service(args).delete(
+        name, wait=args.wait, timeout=args.timeout, progress=storedesk_progress_printer(_err)
+    )
+    print(
+        f"store {name}: deleted"
+        if args.wait
+        else f"store {name}: deletion started (namespace terminating)"
+    )
     return 0
 
 
 COMMANDS = {
-    "contexts": cmd_contexts, "list": cmd_list, "create": cmd_create, "status": cmd_status,
-    "credentials": cmd_credentials, "events": cmd_events, "delete": cmd_delete,
-    "history": cmd_history, "rollback": cmd_rollback,
+    "contexts": cmd_contexts,
+    "list": cmd_list,
+    "create": cmd_create,
+    "status": cmd_status,
+    "credentials": cmd_credentials,
+    "events": cmd_events,
+    "delete": cmd_delete,
+    "history": cmd_history,
+    "rollback": cmd_rollback,
 }
 
 
@@ -297,12 +403,20 @@ def record_json(record: Any) -> dict[str, Any]:
     """The stable JSON form of a store (documented in the README)."""
     status = record.status
     return {
-        "name": record.name, "engine": record.engine, "namespace": record.namespace,
-        "status": status.phase.value, "reason": status.reason, "detail": status.detail,
-        "fix": status.fix, "pods_ready": status.pods_ready, "pods_total": status.pods_total,
-        "url": record.url, "admin_url": record.admin_url,
+        "name": record.name,
+        "engine": record.engine,
+        "namespace": record.namespace,
+        "status": status.phase.value,
+        "reason": status.reason,
+        "detail": status.detail,
+        "fix": status.fix,
+        "pods_ready": status.pods_ready,
+        "pods_total": status.pods_total,
+        "url": record.url,
+        "admin_url": record.admin_url,
         "created": record.created.isoformat() if record.created else None,
-        "release_revision": record.release_revision, "release_status": record.release_status,
+        "release_revision": record.release_revision,
+        "release_status": record.release_status,
     }
 
 

@@ -67,6 +67,10 @@ class OperationFailed(StoredeskError):
     """A cluster or helm operation ran and failed."""
 
 
+class Cancelled(OperationFailed):
+    """The user (or Storedesk, on seeing the store fail) stopped a running operation."""
+
+
 class HelmFailed(OperationFailed):
     """helm ran and reported an error."""
 

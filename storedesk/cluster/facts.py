@@ -49,24 +49,29 @@ def namespace_fact(namespace: Obj) -> NamespaceFact | None:
         return None
     store = labels.get(STORE_LABEL) or name.removeprefix(NAMESPACE_PREFIX)
     return NamespaceFact(
-        name=name, store=store, engine=labels.get(ENGINE_LABEL, "unknown"),
+        name=name,
+        store=store,
+        engine=labels.get(ENGINE_LABEL, "unknown"),
         terminating=bool(meta.get("deletionTimestamp"))
         or namespace.get("status", {}).get("phase") == "Terminating",
         created=timestamp(meta.get("creationTimestamp")),
-        labels=dict(labels), annotations=dict(meta.get("annotations") or {}),
+        labels=dict(labels),
+        annotations=dict(meta.get("annotations") or {}),
     )
 
 
 def _container(status: Obj) -> ContainerFact:
     state = status.get("state") or {}
     waiting = state.get("waiting") or {}
-    terminated = state.get("terminated") or (status.get("lastState") or {}).get(
-        "terminated") or {}
+    terminated = state.get("terminated") or (status.get("lastState") or {}).get("terminated") or {}
     return ContainerFact(
-        name=status.get("name", ""), ready=bool(status.get("ready")),
+        name=status.get("name", ""),
+        ready=bool(status.get("ready")),
         restarts=int(status.get("restartCount") or 0),
-        waiting_reason=waiting.get("reason"), waiting_message=waiting.get("message"),
-        terminated_reason=terminated.get("reason"), image=status.get("image", ""),
+        waiting_reason=waiting.get("reason"),
+        waiting_message=waiting.get("message"),
+        terminated_reason=terminated.get("reason"),
+        image=status.get("image", ""),
     )
 
 
@@ -77,15 +82,21 @@ def pod_fact(pod: Obj) -> PodFact | None:
     if not store:
         return None
     status = pod.get("status") or {}
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                for c in status.get("conditions") or ())
-    owner = next((ref for ref in meta.get("ownerReferences") or () if ref.get("controller")),
-                 None)
-    containers = [*(status.get("initContainerStatuses") or ()),
-                  *(status.get("containerStatuses") or ())]
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )
+    owner = next((ref for ref in meta.get("ownerReferences") or () if ref.get("controller")), None)
+    containers = [
+        *(status.get("initContainerStatuses") or ()),
+        *(status.get("containerStatuses") or ()),
+    ]
     return PodFact(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), store=store,
-        phase=status.get("phase", "Pending"), ready=ready,
+        name=meta.get("name", ""),
+        namespace=meta.get("namespace", ""),
+        store=store,
+        phase=status.get("phase", "Pending"),
+        ready=ready,
         containers=tuple(_container(c) for c in containers),
         owner_kind=owner.get("kind") if owner else None,
         owner_name=owner.get("name") if owner else None,
@@ -100,12 +111,18 @@ def job_fact(job: Obj) -> JobFact | None:
     store = (meta.get("labels") or {}).get(STORE_LABEL)
     if not store:
         return None
-    conditions = {c.get("type"): c for c in (job.get("status") or {}).get("conditions") or ()
-                  if c.get("status") == "True"}
+    conditions = {
+        c.get("type"): c
+        for c in (job.get("status") or {}).get("conditions") or ()
+        if c.get("status") == "True"
+    }
     failed = conditions.get("Failed")
     return JobFact(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), store=store,
-        complete="Complete" in conditions, failed=failed is not None,
+        name=meta.get("name", ""),
+        namespace=meta.get("namespace", ""),
+        store=store,
+        complete="Complete" in conditions,
+        failed=failed is not None,
         failure_reason=failed.get("reason") if failed else None,
         failure_message=failed.get("message") if failed else None,
         created=timestamp(meta.get("creationTimestamp")),
@@ -122,7 +139,8 @@ def release_facts(secrets: Iterable[Obj]) -> dict[tuple[str, str], ReleaseFact]:
         meta = secret.get("metadata", {})
         labels = meta.get("labels") or {}
         if labels.get("owner") != "helm" or not meta.get("name", "").startswith(
-                HELM_RELEASE_PREFIX):
+            HELM_RELEASE_PREFIX
+        ):
             continue
         try:
             revision = int(labels.get("version", "0"))
@@ -131,10 +149,12 @@ def release_facts(secrets: Iterable[Obj]) -> dict[tuple[str, str], ReleaseFact]:
         key = (meta.get("namespace", ""), labels.get("name", ""))
         if key not in newest or newest[key].revision < revision:
             newest[key] = ReleaseFact(
-                name=key[1], namespace=key[0], revision=revision,
+                name=key[1],
+                namespace=key[0],
+                revision=revision,
                 status=labels.get("status", "unknown"),
-                modified=timestamp(labels.get("modifiedAt")) or timestamp(
-                    meta.get("creationTimestamp")),
+                modified=timestamp(labels.get("modifiedAt"))
+                or timestamp(meta.get("creationTimestamp")),
             )
     return newest
 
@@ -143,12 +163,19 @@ def event_fact(event: Obj) -> EventFact:
     """A Kubernetes Event."""
     involved = event.get("involvedObject") or {}
     series = event.get("series") or {}
-    last = (event.get("lastTimestamp") or series.get("lastObservedTime")
-            or event.get("eventTime") or event.get("metadata", {}).get("creationTimestamp"))
+    last = (
+        event.get("lastTimestamp")
+        or series.get("lastObservedTime")
+        or event.get("eventTime")
+        or event.get("metadata", {}).get("creationTimestamp")
+    )
     return EventFact(
         namespace=event.get("metadata", {}).get("namespace", ""),
-        involved_kind=involved.get("kind", ""), involved_name=involved.get("name", ""),
-        reason=event.get("reason", ""), message=event.get("message", ""),
-        type=event.get("type", "Normal"), count=int(event.get("count") or 1),
+        involved_kind=involved.get("kind", ""),
+        involved_name=involved.get("name", ""),
+        reason=event.get("reason", ""),
+        message=event.get("message", ""),
+        type=event.get("type", "Normal"),
+        count=int(event.get("count") or 1),
         last_seen=timestamp(last),
     )

@@ -34,6 +34,7 @@ from storedesk.cluster.helm_argv import (
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.cluster.tools import find_executable, tool_path
 from storedesk.errors import (
+    Cancelled,
     ClusterUnreachable,
     Forbidden,
     HelmFailed,
@@ -465,8 +466,12 @@ def detect_helm(env: Mapping[str, str] = os.environ, dirs: list[Path] | None = N
 
 
 def _run_process(
-    argv: tuple[str, ...], env: Mapping[str, str], limit: float
+    argv: tuple[str, ...],
+    env: Mapping[str, str],
+    limit: float,
+    cancel: threading.Event | None = None,
 ) -> tuple[int, str, str]:
+    """Run helm; stop it when `limit` passes (TimeoutExpired) or `cancel` is set (Cancelled)."""
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -475,19 +480,31 @@ def _run_process(
         text=True,
         env=dict(env),
     )
-    try:
-        out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        # SIGTERM first: helm then cancels and records the release as failed instead of
-        # leaving it pending-install/pending-upgrade.
-        proc.terminate()
+    deadline = time.monotonic() + limit
+    while True:
+        left = deadline - time.monotonic()
         try:
-            proc.communicate(timeout=_STOP_GRACE)
+            out, err = proc.communicate(timeout=min(0.2, left) if cancel else max(0.0, left))
+            return proc.returncode, out, err
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-        raise
-    return proc.returncode, out, err
+            cancelled = cancel is not None and cancel.is_set()
+            if not cancelled and time.monotonic() < deadline:
+                continue
+            _stop(proc)
+            if cancelled:
+                raise Cancelled("the operation was cancelled; helm was stopped") from None
+            raise
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    # SIGTERM first: helm then cancels and records the release as failed instead of
+    # leaving it pending-install/pending-upgrade.
+    proc.terminate()
+    try:
+        proc.communicate(timeout=_STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
 
 
 class HelmRunner:
@@ -507,14 +524,23 @@ class HelmRunner:
         self.argv = HelmArgv(self.tool.path, self.tool.version, target)
         self._slots = slots
 
-    def run(self, command: HelmCommand, secrets: tuple[str, ...] = ()) -> str:
-        """Run `command` and return its stdout; raise the classified error if it fails."""
+    def run(
+        self,
+        command: HelmCommand,
+        secrets: tuple[str, ...] = (),
+        cancel: threading.Event | None = None,
+    ) -> str:
+        """Run `command` and return its stdout; raise the classified error if it fails.
+
+        `secrets` are blanked out of any error text; setting `cancel` stops helm."""
         # helm's --timeout is per operation (each hook, then the wait): leave it room.
         limit = command.timeout * 2 + 60 if command.timeout else QUERY_TIMEOUT
         started = time.monotonic()
         try:
             with self._slots or helm_slots():
-                code, out, err = _run_process(command.argv, helm_env(self._env, command.env), limit)
+                code, out, err = _run_process(
+                    command.argv, helm_env(self._env, command.env), limit, cancel
+                )
         except subprocess.TimeoutExpired:
             raise HelmTimeout(
                 f"helm {command.verb} did not finish within {limit:.0f}s; Storedesk stopped it",
@@ -543,8 +569,13 @@ class HelmRunner:
         atomic: bool = False,
         create_namespace: bool = False,
         reuse_values: bool = False,
+        secrets: tuple[str, ...] | None = None,
+        cancel: threading.Event | None = None,
     ) -> ReleaseInfo:
-        """`helm upgrade --install`; `values` (secrets welcome) go through a private file."""
+        """`helm upgrade --install`; `values` (secrets welcome) go through a private file.
+
+        `secrets` names the values to blank out of error text (default: every value that
+        is text, when the caller does not say which are secret)."""
         with private_values_file(values or {}, self._env) as private:
             command = self.argv.upgrade_install(
                 release,
@@ -558,15 +589,24 @@ class HelmRunner:
                 create_namespace=create_namespace,
                 reuse_values=reuse_values,
             )
-            out = self.run(command, _leaf_strings(values or {}))
+            blank = _leaf_strings(values or {}) if secrets is None else secrets
+            out = self.run(command, blank, cancel)
         return parse_release(_decode_json(out, command))
 
     def uninstall(
-        self, release: str, namespace: str, *, wait: bool = False, timeout: float = 300
+        self,
+        release: str,
+        namespace: str,
+        *,
+        wait: bool = False,
+        timeout: float = 300,
+        cancel: threading.Event | None = None,
     ) -> bool:
         """`helm uninstall`; False when there was no such release (nothing to do)."""
         try:
-            self.run(self.argv.uninstall(release, namespace, wait=wait, timeout=timeout))
+            self.run(
+                self.argv.uninstall(release, namespace, wait=wait, timeout=timeout), cancel=cancel
+            )
         except ReleaseNotFound:
             return False
         return True

@@ -20,6 +20,8 @@ def chart_path(engine: Engine) -> Path:
     """The chart of `engine` (InvalidInput if this installation lacks it)."""
     path = charts_dir() / engine.chart
     if not (path / "Chart.yaml").is_file():
-        raise InvalidInput(f"the {engine.display_name} chart is missing from {path.parent}",
-                           hint="reinstall Storedesk")
+        raise InvalidInput(
+            f"the {engine.display_name} chart is missing from {path.parent}",
+            hint="reinstall Storedesk",
+        )
     return path

@@ -17,8 +17,19 @@ from urllib.parse import quote
 from storedesk.domain.models import OperationFact
 
 # Steps of an operation, in the order a create goes through them.
-STEPS = ("operation", "validate", "lock", "namespace", "credentials", "recover", "helm",
-         "wait", "status", "delete", "keyring")
+STEPS = (
+    "operation",
+    "validate",
+    "lock",
+    "namespace",
+    "credentials",
+    "recover",
+    "helm",
+    "wait",
+    "status",
+    "delete",
+    "keyring",
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +62,9 @@ class LogEntry:
         """`2026-11-26 10:00:01  create  helm     ok      installed revision 1 (12.3 s)`."""
         took = f" ({self.duration:.1f} s)" if self.duration is not None else ""
         stamp = self.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        return f"{stamp}  {self.operation:<8} {self.step:<11} {self.outcome:<7} " \
-               f"{self.message}{took}"
+        return (
+            f"{stamp}  {self.operation:<8} {self.step:<11} {self.outcome:<7} {self.message}{took}"
+        )
 
 
 class EventLog:
@@ -97,22 +109,38 @@ class EventLog:
         `running` says whether its lock is held right now; an operation that started and
         never finished while nobody holds the lock was interrupted (a crash, a kill)."""
         entries = self.read(store, limit=200)
-        starts = [i for i, e in enumerate(entries) if e.step == "operation"
-                  and e.outcome == "started"]
+        starts = [
+            i for i, e in enumerate(entries) if e.step == "operation" and e.outcome == "started"
+        ]
         if not starts:
             return None
         started = entries[starts[-1]]
-        finish = next((e for e in entries[starts[-1] + 1:] if e.step == "operation"
-                       and e.outcome in ("ok", "failed")), None)
+        finish = next(
+            (
+                e
+                for e in entries[starts[-1] + 1 :]
+                if e.step == "operation" and e.outcome in ("ok", "failed")
+            ),
+            None,
+        )
         if finish is None:
             if running:
                 return OperationFact(started.operation, running=True)
-            return OperationFact(started.operation, running=False, failed=True,
-                                 error=f"the {started.operation} was interrupted before it "
-                                       f"finished", error_kind="interrupted")
-        return OperationFact(finish.operation, running=False, failed=finish.outcome == "failed",
-                             error=finish.message if finish.outcome == "failed" else None,
-                             error_kind=finish.error_kind, finished=finish.time)
+            return OperationFact(
+                started.operation,
+                running=False,
+                failed=True,
+                error=f"the {started.operation} was interrupted before it finished",
+                error_kind="interrupted",
+            )
+        return OperationFact(
+            finish.operation,
+            running=False,
+            failed=finish.outcome == "failed",
+            error=finish.message if finish.outcome == "failed" else None,
+            error_kind=finish.error_kind,
+            finished=finish.time,
+        )
 
     def forget(self, store: str) -> None:
         """Remove a store's log (after the store is deleted, on request)."""

@@ -72,8 +72,11 @@ def scoped(feed: Feed, store: str) -> Feed:
         return Feed(feed.key, feed.resource, f"{STORE_LABEL}={store}")
     if feed.key == "releases":
         return Feed(feed.key, feed.resource, f"owner=helm,name={store}", metadata_only=True)
-    return Feed(feed.key, feed.resource, field_selector=f"{feed.field_selector},"
-                f"involvedObject.namespace=store-{store}")
+    return Feed(
+        feed.key,
+        feed.resource,
+        field_selector=f"{feed.field_selector},involvedObject.namespace=store-{store}",
+    )
 
 
 class FactsCache:
@@ -122,8 +125,10 @@ class FactsCache:
         events: dict[str, list[EventFact]] = defaultdict(list)
         for event in self._items["events"].values():
             events[event.namespace].append(event)
-        releases = {key[0]: release for key, release in convert.release_facts(
-            self._items["releases"].values()).items()}
+        releases = {
+            key[0]: release
+            for key, release in convert.release_facts(self._items["releases"].values()).items()
+        }
         namespaces = {ns.name: ns for ns in self._items["namespaces"].values()}
         return ClusterFacts(namespaces, dict(pods), dict(jobs), releases, dict(events))
 
@@ -144,9 +149,12 @@ def collect(kube: KubeClient, store: str | None = None) -> FactsCache:
     cache = FactsCache()
     for feed in FEEDS:
         chosen = scoped(feed, store) if store else feed
-        items, version = kube.list(chosen.resource, label_selector=chosen.label_selector,
-                                   field_selector=chosen.field_selector,
-                                   metadata_only=chosen.metadata_only)
+        items, version = kube.list(
+            chosen.resource,
+            label_selector=chosen.label_selector,
+            field_selector=chosen.field_selector,
+            metadata_only=chosen.metadata_only,
+        )
         cache.replace(feed.key, items, version)
     return cache
 
@@ -160,36 +168,57 @@ def store_options(namespace: NamespaceFact) -> dict[str, Any]:
     return options if isinstance(options, dict) else {}
 
 
-def record(namespace: NamespaceFact, facts: ClusterFacts, operation: OperationFact | None,
-           now: datetime, reachable: bool = True) -> StoreRecord:
+def record(
+    namespace: NamespaceFact,
+    facts: ClusterFacts,
+    operation: OperationFact | None,
+    now: datetime,
+    reachable: bool = True,
+) -> StoreRecord:
     """One store's row."""
     ns = namespace.name
     release = facts.releases.get(ns)
     if release is not None and release.name != namespace.store:
         release = None  # another release in the namespace is not the store's
-    status = derive_status(namespace, facts.pods.get(ns, ()), facts.jobs.get(ns, ()), release,
-                           facts.events.get(ns, ()), operation, now=now, reachable=reachable)
+    status = derive_status(
+        namespace,
+        facts.pods.get(ns, ()),
+        facts.jobs.get(ns, ()),
+        release,
+        facts.events.get(ns, ()),
+        operation,
+        now=now,
+        reachable=reachable,
+    )
     url = admin_url = None
     try:
         engine = engines.get_engine(namespace.engine, require_available=False)
         options = engines.resolve_options(store_options(namespace))
-        url = engine.store_url(namespace.store, str(options["domain"]),
-                               tls=bool(options["tls"]))
-        admin_url = engine.admin_url(namespace.store, str(options["domain"]),
-                                     tls=bool(options["tls"]))
+        url = engine.store_url(namespace.store, str(options["domain"]), tls=bool(options["tls"]))
+        admin_url = engine.admin_url(
+            namespace.store, str(options["domain"]), tls=bool(options["tls"])
+        )
     except InvalidInput:  # an engine or options this version does not know: no links
         pass
     return StoreRecord(
-        name=namespace.store, engine=namespace.engine, namespace=ns, status=status,
-        url=url, admin_url=admin_url, created=namespace.created,
+        name=namespace.store,
+        engine=namespace.engine,
+        namespace=ns,
+        status=status,
+        url=url,
+        admin_url=admin_url,
+        created=namespace.created,
         release_revision=release.revision if release else None,
         release_status=release.status if release else None,
     )
 
 
-def records(facts: ClusterFacts, operations: Callable[[NamespaceFact], OperationFact | None],
-            now: datetime, reachable: bool = True) -> list[StoreRecord]:
+def records(
+    facts: ClusterFacts,
+    operations: Callable[[NamespaceFact], OperationFact | None],
+    now: datetime,
+    reachable: bool = True,
+) -> list[StoreRecord]:
     """Every store's row, sorted by name."""
-    rows = [record(ns, facts, operations(ns), now, reachable)
-            for ns in facts.namespaces.values()]
+    rows = [record(ns, facts, operations(ns), now, reachable) for ns in facts.namespaces.values()]
     return sorted(rows, key=lambda r: r.name)

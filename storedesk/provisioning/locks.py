@@ -52,8 +52,13 @@ class LeaseInfo:
 
     def to_annotation(self) -> str:
         """The annotation's value."""
-        return json.dumps({"holder": self.holder, "operation": self.operation,
-                           "expires": self.expires.isoformat()})
+        return json.dumps(
+            {
+                "holder": self.holder,
+                "operation": self.operation,
+                "expires": self.expires.isoformat(),
+            }
+        )
 
     def describe(self) -> str:
         """For busy messages: `create by alice@laptop pid 12 (lease until 10:02:03)`."""
@@ -68,8 +73,9 @@ def parse_lease(annotations: dict[str, str] | None) -> LeaseInfo | None:
         return None
     try:
         data = json.loads(raw)
-        return LeaseInfo(str(data["holder"]), str(data["operation"]),
-                         datetime.fromisoformat(data["expires"]))
+        return LeaseInfo(
+            str(data["holder"]), str(data["operation"]), datetime.fromisoformat(data["expires"])
+        )
     except (ValueError, KeyError, TypeError):
         return None  # a damaged lease protects nothing
 
@@ -113,8 +119,10 @@ class LocalLock:
             handle.seek(0)
             who = handle.read().strip() or "another Storedesk process"
             handle.close()
-            raise StoreBusy(f"store '{self.path.stem}' is busy: {who}",
-                            hint="wait for that operation to finish, then retry") from None
+            raise StoreBusy(
+                f"store '{self.path.stem}' is busy: {who}",
+                hint="wait for that operation to finish, then retry",
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{operation} by {holder_id()}")
@@ -162,10 +170,10 @@ class Lease:
         for _ in range(3):
             lease = live_lease(namespace["metadata"].get("annotations"), datetime.now(UTC))
             if lease is not None and lease.holder != self.holder:
-                raise StoreBusy(f"store '{self.namespace.removeprefix('store-')}' is busy: "
-                                f"{lease.describe()}",
-                                hint="wait for that operation to finish (or the lease to "
-                                     "expire), then retry")
+                raise StoreBusy(
+                    f"store '{self.namespace.removeprefix('store-')}' is busy: {lease.describe()}",
+                    hint="wait for that operation to finish (or the lease to expire), then retry",
+                )
             try:
                 return self._write(namespace, self.annotation())
             except Conflict:
@@ -188,8 +196,7 @@ class Lease:
         with contextlib.suppress(StoredeskError):
             for _ in range(3):
                 namespace = self.kube.get(NAMESPACES, self.namespace)
-                lease = parse_lease(namespace["metadata"].get("annotations")) if namespace \
-                    else None
+                lease = parse_lease(namespace["metadata"].get("annotations")) if namespace else None
                 if lease is None or lease.holder != self.holder:
                     return
                 try:

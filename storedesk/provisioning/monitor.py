@@ -48,12 +48,17 @@ def unknown(record: StoreRecord, error: str | None) -> StoreRecord:
     """A row as last seen, its status Unknown while the cluster does not answer."""
     if record.status.phase == Phase.UNKNOWN:
         return record
-    last = record.status.phase.value + (f" ({record.status.reason})" if record.status.reason
-                                        else "")
-    status = StoreStatus(Phase.UNKNOWN, "cluster unreachable", f"last seen: {last}; {error}",
-                         "check that the cluster is running and reachable; the status "
-                         "updates when it answers", record.status.pods_ready,
-                         record.status.pods_total)
+    last = record.status.phase.value + (
+        f" ({record.status.reason})" if record.status.reason else ""
+    )
+    status = StoreStatus(
+        Phase.UNKNOWN,
+        "cluster unreachable",
+        f"last seen: {last}; {error}",
+        "check that the cluster is running and reachable; the status updates when it answers",
+        record.status.pods_ready,
+        record.status.pods_total,
+    )
     return replace(record, status=status)
 
 
@@ -138,23 +143,36 @@ class StatusMonitor:
 
     def _relist(self, cache: FactsCache, feed: Feed, generation: object) -> None:
         items, version = self.service.kube.list(
-            feed.resource, label_selector=feed.label_selector,
-            field_selector=feed.field_selector, metadata_only=feed.metadata_only)
+            feed.resource,
+            label_selector=feed.label_selector,
+            field_selector=feed.field_selector,
+            metadata_only=feed.metadata_only,
+        )
         cache.replace(feed.key, items, version)
         self._start_watch(feed, version, generation)
 
     def _start_watch(self, feed: Feed, version: str, generation: object) -> None:
-        threading.Thread(target=self._watch, args=(feed, version, generation),
-                         name=f"watch-{feed.key}", daemon=True).start()
+        threading.Thread(
+            target=self._watch,
+            args=(feed, version, generation),
+            name=f"watch-{feed.key}",
+            daemon=True,
+        ).start()
 
     def _watch(self, feed: Feed, version: str, generation: object) -> None:
         """Stream one feed into the queue, reopening the watch when the server ends it."""
         try:
             while not self._stop.is_set():
                 for event in self.service.kube.watch(
-                        feed.resource, version, label_selector=feed.label_selector,
-                        field_selector=feed.field_selector, metadata_only=feed.metadata_only,
-                        timeout_seconds=WATCH_TIMEOUT, stop=self._stop, opened=self._opened):
+                    feed.resource,
+                    version,
+                    label_selector=feed.label_selector,
+                    field_selector=feed.field_selector,
+                    metadata_only=feed.metadata_only,
+                    timeout_seconds=WATCH_TIMEOUT,
+                    stop=self._stop,
+                    opened=self._opened,
+                ):
                     obj = event.get("object") or {}
                     if event.get("type") == "ERROR":
                         if obj.get("code") == 410:

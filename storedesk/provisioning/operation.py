@@ -63,16 +63,23 @@ class Step:
 class Operation:
     """Logs `started`, each step with its outcome and duration, then `ok` or `failed`."""
 
-    def __init__(self, log: EventLog, store: str, kind: str,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, log: EventLog, store: str, kind: str, progress: Progress | None = None
+    ) -> None:
         self.log = log
         self.store = store
         self.kind = kind
         self.progress = progress
         self._started = 0.0
 
-    def note(self, step: str, outcome: str, message: str, duration: float | None = None,
-             kind: str | None = None) -> None:
+    def note(
+        self,
+        step: str,
+        outcome: str,
+        message: str,
+        duration: float | None = None,
+        kind: str | None = None,
+    ) -> None:
         """Write one entry (and tell whoever follows progress)."""
         entry = LogEntry(now(), self.store, self.kind, step, outcome, message, duration, kind)
         self.log.append(entry)
@@ -84,8 +91,9 @@ class Operation:
         self.note("operation", "started", f"{self.kind} {self.store}")
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 _: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, _: object
+    ) -> None:
         took = time.monotonic() - self._started
         if exc is None:
             self.note("operation", "ok", f"{self.kind} {self.store} finished", took)
@@ -99,7 +107,8 @@ class Operation:
         try:
             yield current
         except BaseException as e:
-            self.note(name, "failed", describe_error(e), time.monotonic() - current.started,
-                      error_kind(e))
+            self.note(
+                name, "failed", describe_error(e), time.monotonic() - current.started, error_kind(e)
+            )
             raise
         self.note(name, "ok", current.message, time.monotonic() - current.started)

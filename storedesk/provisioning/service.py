@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -38,9 +39,12 @@ from storedesk.domain.models import (
     Phase,
     PodFact,
     StoreRecord,
+    StoreStatus,
 )
 from storedesk.domain.names import validate_store_name
+from storedesk.domain.status import derive_status
 from storedesk.errors import (
+    Cancelled,
     ClusterUnreachable,
     HelmTimeout,
     InvalidInput,
@@ -58,6 +62,7 @@ from storedesk.provisioning.operation import Operation, Progress
 
 DEFAULT_TIMEOUT = 600.0  # seconds for helm and for waiting on a store
 POLL_EVERY = 0.25  # seconds between status checks while waiting on one store
+FAIL_FAST_EVERY = 1.0  # seconds between status checks while helm runs
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,15 @@ class StoreDetails:
 class StoreService:
     """Stores on one cluster."""
 
-    def __init__(self, target: ClusterTarget, *, settings: Settings | None = None,
-                 kube: KubeClient | None = None, helm: HelmRunner | None = None,
-                 keyring: CredentialStore | None = None) -> None:
+    def __init__(
+        self,
+        target: ClusterTarget,
+        *,
+        settings: Settings | None = None,
+        kube: KubeClient | None = None,
+        helm: HelmRunner | None = None,
+        keyring: CredentialStore | None = None,
+    ) -> None:
         self.target = target
         self.settings = settings or Settings()
         self._kube = kube
@@ -137,13 +148,13 @@ class StoreService:
         """Ask the cluster who it is (raises ClusterUnreachable if it does not answer)."""
         version = self.kube.version()
         git = str(version.get("gitVersion", ""))
-        return ClusterInfo(self.target.context, self.kube.server, git,
-                           demo="storedesk-sim" in git)
+        return ClusterInfo(self.target.context, self.kube.server, git, demo="storedesk-sim" in git)
 
     def list_stores(self) -> list[StoreRecord]:
         """Every store on the cluster, in five API calls."""
-        rows = inventory.records(inventory.collect(self.kube).facts(), self.operation,
-                                 datetime.now(UTC))
+        rows = inventory.records(
+            inventory.collect(self.kube).facts(), self.operation, datetime.now(UTC)
+        )
         self._finish_deletes({r.name for r in rows})
         return rows
 
@@ -154,16 +165,19 @@ class StoreService:
         facts = inventory.collect(self.kube, name).facts()
         namespace = facts.namespaces.get(engines.WOOCOMMERCE.namespace(name))
         if namespace is None:
-            raise StoreNotFound(f"no store '{name}' on context '{self.target.context}'",
-                                hint="`storedesk list` shows the stores")
+            raise StoreNotFound(
+                f"no store '{name}' on context '{self.target.context}'",
+                hint="`storedesk list` shows the stores",
+            )
         operation = self.operation(namespace) if own_operation else None
         return inventory.record(namespace, facts, operation, datetime.now(UTC))
 
     def operation(self, namespace: NamespaceFact) -> OperationFact | None:
         """The operation running on a store (here or, by its lease, elsewhere), else the
         last one this machine logged."""
-        running_here = LocalLock(self.settings.data_dir, self.target.context,
-                                 namespace.store).held_elsewhere()
+        running_here = LocalLock(
+            self.settings.data_dir, self.target.context, namespace.store
+        ).held_elsewhere()
         lease = live_lease(namespace.annotations, datetime.now(UTC))
         if lease is not None and not running_here:
             return OperationFact(lease.operation, running=True)
@@ -177,9 +191,11 @@ class StoreService:
         pods, _ = self.kube.list(PODS, namespace=record.namespace)
         events, _ = self.kube.list(EVENTS, namespace=record.namespace)
         pod_facts = [f for f in (convert.pod_fact(p) for p in pods) if f is not None]
-        event_facts = sorted((convert.event_fact(e) for e in events),
-                             key=lambda e: e.last_seen or datetime.min.replace(tzinfo=UTC),
-                             reverse=True)
+        event_facts = sorted(
+            (convert.event_fact(e) for e in events),
+            key=lambda e: e.last_seen or datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
         return StoreDetails(record, pod_facts, event_facts[:50], self.log.read(name, limit=200))
 
     def credentials(self, name: str) -> Credentials:
@@ -193,9 +209,10 @@ class StoreService:
             return Credentials.from_json(stored)
         from_cluster = self._credentials_in_cluster(name)
         if from_cluster is None:
-            raise StoreNotFound(f"no credentials for store '{name}' on context "
-                                f"'{self.target.context}'",
-                                hint="`storedesk list` shows the stores")
+            raise StoreNotFound(
+                f"no credentials for store '{name}' on context '{self.target.context}'",
+                hint="`storedesk list` shows the stores",
+            )
         return from_cluster
 
     def events(self, name: str, limit: int | None = None) -> list[LogEntry]:
@@ -204,31 +221,59 @@ class StoreService:
 
     # -- create ----------------------------------------------------------------------------
 
-    def create(self, name: str, engine: str = engines.DEFAULT_ENGINE,
-               options: dict[str, object] | None = None, *, wait: bool = False,
-               timeout: float | None = None, use_keyring: bool = True,
-               progress: Progress | None = None) -> StoreRecord:
-        """Create a store, or converge an existing one (same passwords, one helm upgrade)."""
+    def create(
+        self,
+        name: str,
+        engine: str = engines.DEFAULT_ENGINE,
+        options: dict[str, object] | None = None,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+        use_keyring: bool = True,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> StoreRecord:
+        """Create a store, or converge an existing one (same passwords, same options unless
+        given, one helm upgrade). Setting `cancel` stops it (helm included)."""
         timeout = timeout or self.settings.timeout
         name = validate_store_name(name)
         chosen = engines.get_engine(engine)
-        values = chosen.values(name, options)  # validates the options
-        resolved = engines.resolve_options(options)
+        engines.resolve_options(options)  # bad options fail before anything else
         chart = chart_path(chosen)
         helm = self.helm  # HelmUnavailable before anything changes
         ns_name = chosen.namespace(name)
         with local_lock(self.settings.data_dir, self.target.context, name, "create"):
             existing = self.kube.get(NAMESPACES, ns_name)
             self._check_ownership(existing, name, chosen.name)
+            # An existing store keeps the options it was made with, unless told otherwise.
+            previous = _options_of(existing)
+            resolved = engines.resolve_options({**previous, **(options or {})})
+            values = chosen.values(name, resolved)
             lease = Lease(self.kube, ns_name, "create")
             if existing is not None:
                 existing = lease.acquire(existing)
+                if previous != resolved:
+                    self.kube.merge_patch(
+                        NAMESPACES,
+                        ns_name,
+                        {
+                            "metadata": {
+                                "annotations": {
+                                    OPTIONS_ANNOTATION: json.dumps(resolved, sort_keys=True)
+                                }
+                            }
+                        },
+                    )
             try:
-                credentials, source = self._find_credentials(name, chosen, existing, resolved,
-                                                             use_keyring)
+                credentials, source = self._find_credentials(
+                    name, chosen, existing, resolved, use_keyring
+                )
                 with Operation(self.log, name, "create", progress) as op:
-                    op.note("validate", "ok", f"name '{name}', engine {chosen.name}, "
-                                              f"domain {resolved['domain']}")
+                    op.note(
+                        "validate",
+                        "ok",
+                        f"name '{name}', engine {chosen.name}, domain {resolved['domain']}",
+                    )
                     with op.step("namespace", f"adopted namespace {ns_name}") as step:
                         if existing is None:
                             self._create_namespace(ns_name, name, chosen.name, resolved, lease)
@@ -236,16 +281,33 @@ class StoreService:
                     lease.keep_alive()
                     self._save_credentials(op, name, credentials, source, use_keyring)
                     deadline = time.monotonic() + timeout
+                    secrets = (
+                        credentials.admin_password,
+                        credentials.database_password,
+                        credentials.database_root_password,
+                    )
                     while True:
                         try:
                             deployed = self._recover(op, name, ns_name, timeout)
-                            with op.step("helm", f"helm upgrade --install {name}") as step:
+                            with (
+                                op.step("helm", f"helm upgrade --install {name}") as step,
+                                FailFast(self, name, cancel) as watch,
+                            ):
                                 info = helm.upgrade_install(
-                                    chosen.release_name(name), chart, ns_name,
+                                    chosen.release_name(name),
+                                    chart,
+                                    ns_name,
                                     values={**values, **chosen.secret_values(credentials)},
-                                    wait=False, timeout=timeout, atomic=deployed)
-                                step.message = f"release {info.name} revision {info.revision}"\
-                                               f" {info.status} (helm {helm.tool.version})"
+                                    wait=False,
+                                    timeout=timeout,
+                                    atomic=deployed,
+                                    secrets=secrets,
+                                    cancel=watch.stop,
+                                )
+                                step.message = (
+                                    f"release {info.name} revision {info.revision}"
+                                    f" {info.status} (helm {helm.tool.version})"
+                                )
                             break
                         except ClusterUnreachable:
                             # An outage mid-create: wait for the cluster, then converge.
@@ -264,28 +326,41 @@ class StoreService:
         labels = namespace["metadata"].get("labels") or {}
         ns_name = namespace["metadata"]["name"]
         if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
-            raise NameTaken(f"namespace {ns_name} exists and is not managed by Storedesk; "
-                            f"Storedesk never touches it",
-                            hint="choose another store name")
+            raise NameTaken(
+                f"namespace {ns_name} exists and is not managed by Storedesk; "
+                f"Storedesk never touches it",
+                hint="choose another store name",
+            )
         if namespace["metadata"].get("deletionTimestamp"):
-            raise OperationFailed(f"store '{store}' is being deleted",
-                                  hint="wait until it is gone, then create it again")
+            raise OperationFailed(
+                f"store '{store}' is being deleted",
+                hint="wait until it is gone, then create it again",
+            )
         if labels.get(ENGINE_LABEL, engine) != engine:
-            raise NameTaken(f"store '{store}' exists with engine {labels[ENGINE_LABEL]}",
-                            hint="delete it first, or choose another name")
+            raise NameTaken(
+                f"store '{store}' exists with engine {labels[ENGINE_LABEL]}",
+                hint="delete it first, or choose another name",
+            )
 
-    def _find_credentials(self, name: str, engine: engines.Engine, namespace: dict | None,
-                          options: dict[str, object],
-                          use_keyring: bool) -> tuple[Credentials, str]:
+    def _find_credentials(
+        self,
+        name: str,
+        engine: engines.Engine,
+        namespace: dict | None,
+        options: dict[str, object],
+        use_keyring: bool,
+    ) -> tuple[Credentials, str]:
         """Reuse what exists (keyring, then the cluster's Secret); generate otherwise."""
         if use_keyring:
             try:
                 stored = self.keyring.get(self.target.context, name)
             except KeyringUnavailable as e:  # before anything changes: the user chooses
                 raise KeyringUnavailable(
-                    e.message, hint="unlock or start your keyring and retry, or choose to go "
-                                    "on without it: --no-keyring (the passwords then stay only "
-                                    "in the store's Secret on the cluster)") from None
+                    e.message,
+                    hint="unlock or start your keyring and retry, or choose to go "
+                    "on without it: --no-keyring (the passwords then stay only "
+                    "in the store's Secret on the cluster)",
+                ) from None
             if stored:
                 return Credentials.from_json(stored), "keyring"
         if namespace is not None:
@@ -296,45 +371,59 @@ class StoreService:
         return Credentials.generate(admin_email=email), "generated"
 
     def _credentials_in_cluster(self, name: str) -> Credentials | None:
-        secret = self.kube.get(SECRETS, engines.WOOCOMMERCE.credentials_secret(name),
-                               engines.WOOCOMMERCE.namespace(name))
+        secret = self.kube.get(
+            SECRETS,
+            engines.WOOCOMMERCE.credentials_secret(name),
+            engines.WOOCOMMERCE.namespace(name),
+        )
         if secret is None or not secret.get("data"):
             return None
         return Credentials.from_secret_data(secret["data"])
 
-    def _save_credentials(self, op: Operation, name: str, credentials: Credentials,
-                          source: str, use_keyring: bool) -> None:
+    def _save_credentials(
+        self, op: Operation, name: str, credentials: Credentials, source: str, use_keyring: bool
+    ) -> None:
         messages = {
             "keyring": "reused the passwords kept in the keyring",
             "cluster": "reused the passwords from the store's Secret in the cluster (the "
-                       "keyring had none)",
+            "keyring had none)",
             "generated": "generated new passwords",
         }
         with op.step("credentials", messages[source]) as step:
             if not use_keyring:
-                step.message += "; not saved in the keyring (--no-keyring): they stay only "\
-                                "in the cluster's Secret"
+                step.message += (
+                    "; not saved in the keyring (--no-keyring): they stay only "
+                    "in the cluster's Secret"
+                )
             elif source != "keyring":
                 self.keyring.set(self.target.context, name, credentials.to_json())
                 step.message += f"; saved in the keyring ({self.keyring.backend_name()})"
 
-    def _create_namespace(self, ns_name: str, store: str, engine: str,
-                          options: dict[str, object], lease: Lease) -> None:
-        self.kube.create(NAMESPACES, {
-            "apiVersion": "v1", "kind": "Namespace",
-            "metadata": {
-                "name": ns_name,
-                "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE, STORE_LABEL: store,
-                           ENGINE_LABEL: engine},
-                "annotations": {
-                    VERSION_ANNOTATION: __version__,
-                    CREATED_ANNOTATION: datetime.now(UTC).isoformat(timespec="seconds"),
-                    OPTIONS_ANNOTATION: json.dumps(options, sort_keys=True),
-                    # Born locked: nobody can start on this store until we are done.
-                    "storedesk.io/lease": lease.annotation(),
+    def _create_namespace(
+        self, ns_name: str, store: str, engine: str, options: dict[str, object], lease: Lease
+    ) -> None:
+        self.kube.create(
+            NAMESPACES,
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": ns_name,
+                    "labels": {
+                        MANAGED_BY_LABEL: MANAGED_BY_VALUE,
+                        STORE_LABEL: store,
+                        ENGINE_LABEL: engine,
+                    },
+                    "annotations": {
+                        VERSION_ANNOTATION: __version__,
+                        CREATED_ANNOTATION: datetime.now(UTC).isoformat(timespec="seconds"),
+                        OPTIONS_ANNOTATION: json.dumps(options, sort_keys=True),
+                        # Born locked: nobody can start on this store until we are done.
+                        "storedesk.io/lease": lease.annotation(),
+                    },
                 },
             },
-        })
+        )
 
     def _recover(self, op: Operation, name: str, namespace: str, timeout: float) -> bool:
         """Repair a release an interrupted helm left pending; True if one is deployed."""
@@ -350,8 +439,9 @@ class StoreService:
                 target = _last_deployed(self.helm.history(name, namespace), current.revision)
                 if target is None:
                     self.helm.uninstall(name, namespace, wait=True, timeout=timeout)
-                    step.message = f"no deployed revision to return to; removed the " \
-                                   f"{current.status} release"
+                    step.message = (
+                        f"no deployed revision to return to; removed the {current.status} release"
+                    )
                     return False
                 self.helm.rollback(name, namespace, target, wait=False, timeout=timeout)
                 step.message = f"rolled the {current.status} release back to revision {target}"
@@ -359,21 +449,27 @@ class StoreService:
         return False
 
     def _with_last_events(self, error: HelmTimeout, namespace: str) -> HelmTimeout:
-        """A helm timeout says little; the namespace's last warnings usually say why."""
+        """A helm timeout says little; the latest pod events usually say why (warnings
+        first, else what the pods were last doing)."""
         from storedesk.cluster import facts as convert
 
         try:
-            events, _ = self.kube.list(EVENTS, namespace=namespace,
-                                       field_selector="type=Warning")
+            events, _ = self.kube.list(EVENTS, namespace=namespace)
         except StoredeskError:
             return error
-        latest = sorted((convert.event_fact(e) for e in events),
-                        key=lambda e: e.last_seen or datetime.min.replace(tzinfo=UTC))[-3:]
+        facts = [convert.event_fact(e) for e in events]
+        pods = [e for e in facts if e.involved_kind == "Pod"] or facts
+        latest = sorted(
+            pods,
+            key=lambda e: (e.type == "Warning", e.last_seen or datetime.min.replace(tzinfo=UTC)),
+        )[-3:]
         if not latest:
             return error
-        told = "; ".join(f"{e.involved_kind.lower()}/{e.involved_name}: {e.reason}: {e.message}"
-                         for e in latest)
-        return HelmTimeout(f"{error.message}; last warnings: {told}", hint=error.hint)
+        told = "; ".join(
+            f"{e.involved_kind.lower()}/{e.involved_name}: {e.reason}: {e.message}"
+            for e in reversed(latest)
+        )
+        return HelmTimeout(f"{error.message}; latest events: {told}", hint=error.hint)
 
     def _wait_for_cluster(self, op: Operation, deadline: float) -> None:
         op.note("helm", "info", "the cluster stopped answering; waiting for it to come back")
@@ -394,16 +490,18 @@ class StoreService:
             while True:
                 status = self.get_store(name, own_operation=False).status
                 if status.phase == Phase.READY:
-                    step.message = f"store is Ready ({status.pods_ready}/{status.pods_total} " \
-                                   f"pods)"
+                    step.message = f"store is Ready ({status.pods_ready}/{status.pods_total} pods)"
                     return
                 if status.phase == Phase.FAILED:
-                    raise OperationFailed(f"store '{name}' failed: {status.reason}: "
-                                          f"{status.detail}", hint=status.fix)
+                    raise OperationFailed(
+                        f"store '{name}' failed: {status.reason}: {status.detail}", hint=status.fix
+                    )
                 if time.monotonic() > deadline:
-                    raise HelmTimeout(f"store '{name}' is not ready after {timeout:.0f}s: "
-                                      f"{status.detail or status.phase}",
-                                      hint=f"`storedesk status {name}` shows why")
+                    raise HelmTimeout(
+                        f"store '{name}' is not ready after {timeout:.0f}s: "
+                        f"{status.detail or status.phase}",
+                        hint=f"`storedesk status {name}` shows why",
+                    )
                 time.sleep(POLL_EVERY)
 
     # -- history and rollback ----------------------------------------------------------------
@@ -413,13 +511,21 @@ class StoreService:
         name = validate_store_name(name)
         revisions = self.helm.history(name, engines.WOOCOMMERCE.namespace(name))
         if not revisions:
-            raise StoreNotFound(f"store '{name}' has no helm release on context "
-                                f"'{self.target.context}'",
-                                hint="`storedesk list` shows the stores")
+            raise StoreNotFound(
+                f"store '{name}' has no helm release on context '{self.target.context}'",
+                hint="`storedesk list` shows the stores",
+            )
         return revisions
 
-    def rollback(self, name: str, revision: int | None = None, *, wait: bool = False,
-                 timeout: float | None = None, progress: Progress | None = None) -> StoreRecord:
+    def rollback(
+        self,
+        name: str,
+        revision: int | None = None,
+        *,
+        wait: bool = False,
+        timeout: float | None = None,
+        progress: Progress | None = None,
+    ) -> StoreRecord:
         """Return the store to an earlier revision (default: the one before the current).
 
         Passwords are never rotated, so every revision carries the same ones."""
@@ -432,9 +538,11 @@ class StoreService:
         known = {r.revision for r in revisions}
         if target is None or target not in known or target == current:
             raise InvalidInput(
-                f"store '{name}' has no revision {target} to roll back to" if target
+                f"store '{name}' has no revision {target} to roll back to"
+                if target
                 else f"store '{name}' has no earlier revision to roll back to",
-                hint="revisions: " + ", ".join(str(r) for r in sorted(known)))
+                hint="revisions: " + ", ".join(str(r) for r in sorted(known)),
+            )
         with local_lock(self.settings.data_dir, self.target.context, name, "rollback"):
             namespace = self.kube.get(NAMESPACES, ns_name)
             self._check_ownership(namespace, name, engines.WOOCOMMERCE.name)
@@ -455,9 +563,17 @@ class StoreService:
 
     # -- delete ----------------------------------------------------------------------------
 
-    def delete(self, name: str, *, wait: bool = True, timeout: float | None = None,
-               progress: Progress | None = None) -> None:
-        """Uninstall, delete the namespace, and (once it is gone) the keyring entry."""
+    def delete(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Uninstall, delete the namespace, and (once it is gone) the keyring entry.
+        Setting `cancel` stops helm; a namespace already being deleted stays so."""
         timeout = timeout or self.settings.timeout
         name = validate_store_name(name)
         engine = engines.WOOCOMMERCE  # every engine names namespace and release alike
@@ -466,16 +582,18 @@ class StoreService:
             namespace = self.kube.get(NAMESPACES, ns_name)
             if namespace is None:
                 if self.keyring.get(self.target.context, name) is None:
-                    raise StoreNotFound(f"no store '{name}' on context "
-                                        f"'{self.target.context}'",
-                                        hint="`storedesk list` shows the stores")
+                    raise StoreNotFound(
+                        f"no store '{name}' on context '{self.target.context}'",
+                        hint="`storedesk list` shows the stores",
+                    )
                 with Operation(self.log, name, "delete", progress) as op:
                     self._forget_credentials(op, name, "the namespace was already gone")
                 return
             labels = namespace["metadata"].get("labels") or {}
             if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
-                raise NameTaken(f"namespace {ns_name} is not managed by Storedesk; Storedesk "
-                                f"never touches it")
+                raise NameTaken(
+                    f"namespace {ns_name} is not managed by Storedesk; Storedesk never touches it"
+                )
             lease = Lease(self.kube, ns_name, "delete")
             if not namespace["metadata"].get("deletionTimestamp"):
                 lease.acquire(namespace)
@@ -483,28 +601,42 @@ class StoreService:
                 try:
                     lease.keep_alive()
                     with op.step("helm", f"helm uninstall {name}") as step:
-                        if not self.helm.uninstall(name, ns_name, wait=True, timeout=timeout):
+                        if not self.helm.uninstall(
+                            name, ns_name, wait=True, timeout=timeout, cancel=cancel
+                        ):
                             step.message = "no helm release (already uninstalled)"
                     with op.step("namespace", f"deleting namespace {ns_name}"):
                         self.kube.delete(NAMESPACES, ns_name)
                 finally:
                     lease.release()
                 if not wait:
-                    op.note("keyring", "info", "the keyring entry goes once the namespace is "
-                                               "gone (checked on the next look)")
+                    op.note(
+                        "keyring",
+                        "info",
+                        "the keyring entry goes once the namespace is "
+                        "gone (checked on the next look)",
+                    )
                     return
-                self._wait_gone(op, ns_name, timeout)
+                self._wait_gone(op, ns_name, timeout, cancel)
                 self._forget_credentials(op, name, f"namespace {ns_name} is gone")
 
-    def _wait_gone(self, op: Operation, ns_name: str, timeout: float) -> None:
+    def _wait_gone(
+        self, op: Operation, ns_name: str, timeout: float, cancel: threading.Event | None = None
+    ) -> None:
         with op.step("wait", f"namespace {ns_name} is gone"):
             deadline = time.monotonic() + timeout
             while self.kube.get(NAMESPACES, ns_name) is not None:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(
+                        f"stopped waiting; namespace {ns_name} is still "
+                        f"terminating and its saved credentials are kept"
+                    )
                 if time.monotonic() > deadline:
                     raise OperationFailed(
                         f"namespace {ns_name} is still terminating after {timeout:.0f}s",
                         hint="run the delete again later; the saved credentials are kept "
-                             "until the namespace is gone")
+                        "until the namespace is gone",
+                    )
                 time.sleep(POLL_EVERY)
 
     def _forget_credentials(self, op: Operation, name: str, why: str) -> None:
@@ -513,9 +645,14 @@ class StoreService:
         try:
             self.keyring.delete(self.target.context, name)
         except KeyringUnavailable as e:
-            op.note("keyring", "failed", f"the store is gone, but its saved credentials could "
-                                         f"not be removed: {e}; run `storedesk delete {name}` "
-                                         f"again once the keyring answers", kind="keyring")
+            op.note(
+                "keyring",
+                "failed",
+                f"the store is gone, but its saved credentials could "
+                f"not be removed: {e}; run `storedesk delete {name}` "
+                f"again once the keyring answers",
+                kind="keyring",
+            )
             return
         op.note("keyring", "ok", f"removed the saved credentials ({why})")
 
@@ -542,17 +679,102 @@ class StoredeskErrorsIgnored:
         return exc_type is not None and issubclass(exc_type, StoredeskError)
 
 
+class FailFast:
+    """While helm waits (on the setup hook), watch the store: once the cluster shows it
+    failed (an image that cannot be pulled, a quota refusal, a crash loop), or the caller
+    cancels, stop helm rather than wait out its timeout with the store's lock held.
+
+    Only what this helm run produced counts: pods, Jobs and events left by an earlier,
+    failed attempt would otherwise stop the retry that is about to replace them."""
+
+    def __init__(self, service: StoreService, store: str, cancel: threading.Event | None) -> None:
+        self.service = service
+        self.store = store
+        self.cancel = cancel
+        self.stop = threading.Event()
+        self.failure: StoreStatus | None = None
+        self._since = datetime.now(UTC) - timedelta(seconds=1)  # API times are whole seconds
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="fail-fast", daemon=True)
+
+    def __enter__(self) -> FailFast:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, _: object
+    ) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+        if isinstance(exc, Cancelled) and self.failure is not None:
+            status = self.failure
+            raise OperationFailed(
+                f"store '{self.store}' failed: {status.reason}: {status.detail}", hint=status.fix
+            ) from None
+
+    def _watch(self) -> None:
+        while not self._done.wait(FAIL_FAST_EVERY):
+            if self.cancel is not None and self.cancel.is_set():
+                self.stop.set()
+                return
+            try:
+                status = self._status()
+            except StoredeskError:
+                continue  # the helm step reports what is wrong with the cluster
+            if status is not None and status.phase == Phase.FAILED:
+                self.failure = status
+                self.stop.set()
+                return
+
+    def _status(self) -> StoreStatus | None:
+        facts = inventory.collect(self.service.kube, self.store).facts()
+        ns = engines.WOOCOMMERCE.namespace(self.store)
+        namespace = facts.namespaces.get(ns)
+        if namespace is None:
+            return None
+
+        def fresh(created: datetime | None) -> bool:
+            return created is not None and created >= self._since
+
+        return derive_status(
+            namespace,
+            [p for p in facts.pods.get(ns, ()) if fresh(p.created)],
+            [j for j in facts.jobs.get(ns, ()) if fresh(j.created)],
+            facts.releases.get(ns),
+            [e for e in facts.events.get(ns, ()) if fresh(e.last_seen)],
+            OperationFact("create", running=True),
+            now=datetime.now(UTC),
+        )
+
+
+def _options_of(namespace: dict | None) -> dict[str, object]:
+    """The options recorded on a store's namespace (empty for a new store)."""
+    if namespace is None:
+        return {}
+    raw = (namespace["metadata"].get("annotations") or {}).get(OPTIONS_ANNOTATION)
+    try:
+        options = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return options if isinstance(options, dict) else {}
+
+
 def _last_deployed(history: list[ReleaseInfo], before: int) -> int | None:
-    candidates = [r.revision for r in history if r.revision < before
-                  and r.status in ("deployed", "superseded")]
+    candidates = [
+        r.revision
+        for r in history
+        if r.revision < before and r.status in ("deployed", "superseded")
+    ]
     return max(candidates) if candidates else None
 
 
 def storedesk_progress_printer(write: Callable[[str], None]) -> Progress:
     """Progress callback printing one line per step (the CLI's)."""
+
     def show(entry: LogEntry) -> None:
         if entry.step == "operation" and entry.outcome == "started":
             return
         took = f" ({entry.duration:.1f}s)" if entry.duration is not None else ""
         write(f"{entry.step:<11} {entry.outcome:<6} {entry.message}{took}")
+
     return show

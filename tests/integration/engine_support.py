@@ -22,19 +22,22 @@ def unique_store(prefix: str = "shop") -> str:
     return f"{prefix}{os.getpid() % 1000}x{next(_names)}"
 
 
-def service_for(sim: Simulator, helm: HelmBinary, data_dir: Path,
-                timeout: float = 120) -> StoreService:
+def service_for(
+    sim: Simulator, helm: HelmBinary, data_dir: Path, timeout: float = 120
+) -> StoreService:
     """A StoreService on `sim` running `helm`."""
     target = ClusterTarget((sim.kubeconfig,), sim.context)
     runner = HelmRunner(target, env={**os.environ, "STOREDESK_HELM": str(helm.path)})
-    return StoreService(target, settings=Settings(data_dir=data_dir, timeout=timeout),
-                        helm=runner)
+    return StoreService(target, settings=Settings(data_dir=data_dir, timeout=timeout), helm=runner)
 
 
 def keyring_lookup(context: str, store: str) -> dict | None:
     """Read the keyring entry with an independent client (secret-tool)."""
-    result = subprocess.run(["secret-tool", "lookup", "service", "storedesk", "username",
-                             f"{context}/{store}"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["secret-tool", "lookup", "service", "storedesk", "username", f"{context}/{store}"],
+        capture_output=True,
+        text=True,
+    )
     return json.loads(result.stdout) if result.returncode == 0 and result.stdout else None
 
 
@@ -42,13 +45,23 @@ def cluster_secret(sim: Simulator, helm: HelmBinary, store: str) -> dict[str, st
     """The store's credentials Secret, decoded."""
     import base64
 
-    out = run_tool(helm.kubectl, sim, "get", "secret", f"{store}-credentials", "-n",
-                   f"store-{store}", "-o", "json").stdout
+    out = run_tool(
+        helm.kubectl,
+        sim,
+        "get",
+        "secret",
+        f"{store}-credentials",
+        "-n",
+        f"store-{store}",
+        "-o",
+        "json",
+    ).stdout
     return {k: base64.b64decode(v).decode() for k, v in json.loads(out)["data"].items()}
 
 
 def helm_secrets(sim: Simulator, helm: HelmBinary, store: str) -> list[str]:
     """helm's release records of a store, in any namespace."""
-    out = run_tool(helm.kubectl, sim, "get", "secrets", "-A", "-l", f"owner=helm,name={store}",
-                   "-o", "name").stdout
+    out = run_tool(
+        helm.kubectl, sim, "get", "secrets", "-A", "-l", f"owner=helm,name={store}", "-o", "name"
+    ).stdout
     return out.split()

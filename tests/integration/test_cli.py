@@ -23,14 +23,27 @@ pytestmark = [pytest.mark.helm, pytest.mark.keyring]
 HELM4 = helm_binary("4")
 
 
-def storedesk(sim, *args: str, env: dict[str, str] | None = None, data_dir: Path,
-              kubeconfig: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def storedesk(
+    sim,
+    *args: str,
+    env: dict[str, str] | None = None,
+    data_dir: Path,
+    kubeconfig: str | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess:
     """Run the CLI in a subprocess, as a user would."""
     base = {**os.environ, "STOREDESK_HELM": str(HELM4.path), "STOREDESK_DATA_DIR": str(data_dir)}
-    argv = [sys.executable, "-m", "storedesk", "--kubeconfig",
-            kubeconfig or str(sim.kubeconfig), *args]
-    return subprocess.run(argv, capture_output=True, text=True, env={**base, **(env or {})},
-                          timeout=timeout)
+    argv = [
+        sys.executable,
+        "-m",
+        "storedesk",
+        "--kubeconfig",
+        kubeconfig or str(sim.kubeconfig),
+        *args,
+    ]
+    return subprocess.run(
+        argv, capture_output=True, text=True, env={**base, **(env or {})}, timeout=timeout
+    )
 
 
 def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
@@ -41,18 +54,34 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
     listed = json.loads(storedesk(sim, "list", "-o", "json", data_dir=tmp_path).stdout)
     assert listed["context"] == "storedesk-sim"
     assert [(s["name"], s["status"], s["pods_ready"]) for s in listed["stores"]] == [
-        (name, "Ready", 2)]
+        (name, "Ready", 2)
+    ]
     status = json.loads(storedesk(sim, "status", name, "-o", "json", data_dir=tmp_path).stdout)
-    assert set(status) == {"name", "engine", "namespace", "status", "reason", "detail", "fix",
-                           "pods_ready", "pods_total", "url", "admin_url", "created",
-                           "release_revision", "release_status"}
-    hidden = json.loads(storedesk(sim, "credentials", name, "-o", "json",
-                                  data_dir=tmp_path).stdout)
+    assert set(status) == {
+        "name",
+        "engine",
+        "namespace",
+        "status",
+        "reason",
+        "detail",
+        "fix",
+        "pods_ready",
+        "pods_total",
+        "url",
+        "admin_url",
+        "created",
+        "release_revision",
+        "release_status",
+    }
+    hidden = json.loads(storedesk(sim, "credentials", name, "-o", "json", data_dir=tmp_path).stdout)
     assert hidden["admin_password"] == "********"
-    shown = json.loads(storedesk(sim, "credentials", name, "--reveal", "-o", "json",
-                                 data_dir=tmp_path).stdout)
-    assert shown["admin_password"] == Credentials.from_json(
-        CredentialStore().get(sim.context, name)).admin_password
+    shown = json.loads(
+        storedesk(sim, "credentials", name, "--reveal", "-o", "json", data_dir=tmp_path).stdout
+    )
+    assert (
+        shown["admin_password"]
+        == Credentials.from_json(CredentialStore().get(sim.context, name)).admin_password
+    )
     events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
     assert [e["step"] for e in events][-3:] == ["helm", "wait", "operation"]
     deleted = storedesk(sim, "delete", name, "--yes", "--wait", data_dir=tmp_path)
@@ -103,16 +132,21 @@ def test_cluster_unreachable(sim, tmp_path: Path) -> None:
 def test_helm_missing_or_unsupported(sim, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    missing = storedesk(sim, "create", "shop", data_dir=tmp_path,
-                        env={"STOREDESK_HELM": "", "PATH": str(empty), "SHELL": "/bin/false",
-                             "HOME": str(empty)})
+    missing = storedesk(
+        sim,
+        "create",
+        "shop",
+        data_dir=tmp_path,
+        env={"STOREDESK_HELM": "", "PATH": str(empty), "SHELL": "/bin/false", "HOME": str(empty)},
+    )
     assert missing.returncode == 3
     assert "helm" in missing.stderr and "https://helm.sh/docs/intro/install/" in missing.stderr
     old = tmp_path / "helm"
     old.write_text("#!/bin/sh\necho v3.10.0\n")
     old.chmod(0o755)
-    unsupported = storedesk(sim, "create", "shop", data_dir=tmp_path,
-                            env={"STOREDESK_HELM": str(old)})
+    unsupported = storedesk(
+        sim, "create", "shop", data_dir=tmp_path, env={"STOREDESK_HELM": str(old)}
+    )
     assert unsupported.returncode == 3 and "3.10.0" in unsupported.stderr
 
 
@@ -125,14 +159,26 @@ def test_rbac_forbidden_names_verb_and_resource(sim, tmp_path: Path) -> None:
 
 def test_keyring_unavailable_is_a_choice_not_a_fallback(sim, tmp_path: Path) -> None:
     name = unique_store()
-    result = storedesk(sim, "create", name, data_dir=tmp_path,
-                       env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    result = storedesk(
+        sim,
+        "create",
+        name,
+        data_dir=tmp_path,
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
     assert result.returncode == 3
     assert "keyring" in result.stderr and "--no-keyring" in result.stderr
-    assert run_tool(HELM4.kubectl, sim, "get", "ns", f"store-{name}", check=False).returncode \
-        == 1  # nothing was created
-    chosen = storedesk(sim, "create", name, "--no-keyring", data_dir=tmp_path,
-                       env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert (
+        run_tool(HELM4.kubectl, sim, "get", "ns", f"store-{name}", check=False).returncode == 1
+    )  # nothing was created
+    chosen = storedesk(
+        sim,
+        "create",
+        name,
+        "--no-keyring",
+        data_dir=tmp_path,
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
     assert chosen.returncode == 0, chosen.stderr
     assert "not saved in the keyring (--no-keyring)" in chosen.stderr
 
@@ -174,8 +220,11 @@ def test_no_password_in_argv_logs_or_events(sim, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert any("upgrade" in s and name in s for s in seen)  # the scan did see helm's argv
     assert not [s for s in seen if any(p in s for p in secrets)]
-    logged = result.stdout + result.stderr + "".join(p.read_text() for p in tmp_path.rglob("*")
-                                                     if p.is_file())
+    logged = (
+        result.stdout
+        + result.stderr
+        + "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    )
     assert not [p for p in secrets if p in logged]
     CredentialStore().delete(sim.context, name)
 
@@ -184,15 +233,28 @@ def test_interrupted_create_is_reported_and_repaired(sim, tmp_path: Path) -> Non
     name = unique_store()
     sim.faults.latency = 0.2  # slow enough to kill helm mid-install
     env = {**os.environ, "STOREDESK_HELM": str(HELM4.path), "STOREDESK_DATA_DIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "storedesk", "--kubeconfig",
-                             str(sim.kubeconfig), "create", name], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storedesk", "--kubeconfig", str(sim.kubeconfig), "create", name],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        labels = run_tool(HELM4.kubectl, sim, "get", "secrets", "-n", f"store-{name}", "-l",
-                          "owner=helm", "-o", "jsonpath={.items[*].metadata.labels.status}",
-                          check=False).stdout
+        labels = run_tool(
+            HELM4.kubectl,
+            sim,
+            "get",
+            "secrets",
+            "-n",
+            f"store-{name}",
+            "-l",
+            "owner=helm",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.status}",
+            check=False,
+        ).stdout
         if "pending-install" in labels:
             break
         time.sleep(0.1)
@@ -228,14 +290,18 @@ def test_list_costs_the_same_api_calls_for_one_or_three_stores(sim, tmp_path: Pa
 
 def test_contexts_lists_the_kubeconfig(sim, tmp_path: Path) -> None:
     config = yaml.safe_load(Path(sim.kubeconfig).read_text())
-    config["contexts"].append({"name": "other", "context": {"cluster": "storedesk-sim",
-                                                            "user": "storedesk-sim"}})
+    config["contexts"].append(
+        {"name": "other", "context": {"cluster": "storedesk-sim", "user": "storedesk-sim"}}
+    )
     path = tmp_path / "kc"
     path.write_text(yaml.safe_dump(config))
-    out = json.loads(storedesk(sim, "contexts", "-o", "json", data_dir=tmp_path,
-                               kubeconfig=str(path)).stdout)
-    assert sorted((c["name"], c["current"]) for c in out) == [("other", False),
-                                                              ("storedesk-sim", True)]
+    out = json.loads(
+        storedesk(sim, "contexts", "-o", "json", data_dir=tmp_path, kubeconfig=str(path)).stdout
+    )
+    assert sorted((c["name"], c["current"]) for c in out) == [
+        ("other", False),
+        ("storedesk-sim", True),
+    ]
 
 
 def test_history_and_rollback(sim, tmp_path: Path) -> None:
@@ -243,8 +309,7 @@ def test_history_and_rollback(sim, tmp_path: Path) -> None:
     assert storedesk(sim, "create", name, "--no-keyring", data_dir=tmp_path).returncode == 0
     assert storedesk(sim, "create", name, "--no-keyring", data_dir=tmp_path).returncode == 0
     history = json.loads(storedesk(sim, "history", name, "-o", "json", data_dir=tmp_path).stdout)
-    assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"),
-                                                                (2, "deployed")]
+    assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"), (2, "deployed")]
     rolled = storedesk(sim, "rollback", name, "--wait", data_dir=tmp_path)
     assert rolled.returncode == 0, rolled.stderr
     assert f"store {name}: revision 3, Ready" in rolled.stdout

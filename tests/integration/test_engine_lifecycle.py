@@ -15,6 +15,7 @@ from storedesk.domain.models import Phase
 from storedesk.errors import HelmTimeout, NameTaken, OperationFailed, StoreBusy
 from storedesk.provisioning.locks import LeaseInfo
 from storedesk.provisioning.monitor import Snapshot, StatusMonitor
+from storedesk.sim import Simulator
 from tests.integration.engine_support import (
     cluster_secret,
     helm_secrets,
@@ -62,7 +63,8 @@ def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: st
 
 
 def test_recreate_reuses_the_cluster_secret_when_the_keyring_lost_it(
-        sim, tmp_path: Path, store: str) -> None:
+    sim, tmp_path: Path, store: str
+) -> None:
     helm = helm_binary("4")
     service = service_for(sim, helm, tmp_path)
     service.create(store)
@@ -71,8 +73,7 @@ def test_recreate_reuses_the_cluster_secret_when_the_keyring_lost_it(
     service.create(store)
     assert cluster_secret(sim, helm, store) == before
     assert keyring_lookup(sim.context, store)["admin_password"] == before["admin-password"]
-    assert any("from the store's Secret in the cluster" in e.message
-               for e in service.events(store))
+    assert any("from the store's Secret in the cluster" in e.message for e in service.events(store))
 
 
 def test_image_failure_shows_failed_with_reason(sim, tmp_path: Path, store: str) -> None:
@@ -91,11 +92,19 @@ def test_quota_exceeded_shows_failed_with_reason(sim, tmp_path: Path, store: str
     helm = helm_binary("4")
     # An administrator's quota on the store's namespace leaves room for one pod only.
     run_tool(helm.kubectl, sim, "create", "namespace", f"store-{store}")
-    run_tool(helm.kubectl, sim, "label", "namespace", f"store-{store}",
-             "app.kubernetes.io/managed-by=storedesk", f"storedesk.io/store={store}",
-             "storedesk.io/engine=woocommerce")
-    run_tool(helm.kubectl, sim, "create", "quota", "admin-limit", "-n", f"store-{store}",
-             "--hard=pods=1")
+    run_tool(
+        helm.kubectl,
+        sim,
+        "label",
+        "namespace",
+        f"store-{store}",
+        "app.kubernetes.io/managed-by=storedesk",
+        f"storedesk.io/store={store}",
+        "storedesk.io/engine=woocommerce",
+    )
+    run_tool(
+        helm.kubectl, sim, "create", "quota", "admin-limit", "-n", f"store-{store}", "--hard=pods=1"
+    )
     service = service_for(sim, helm, tmp_path)
     # helm then waits on the setup hook, whose pod the quota refuses too, until its timeout.
     with pytest.raises(OperationFailed, match="exceeded quota"):
@@ -117,8 +126,11 @@ def test_foreign_namespace_is_never_touched(sim, tmp_path: Path) -> None:
     after = run_tool(helm.kubectl, sim, "get", "ns", "store-x", "-o", "json").stdout
     assert json.loads(after)["metadata"] == json.loads(before)["metadata"]
     assert service.list_stores() == []
-    assert not [s for s in sim.request_counts() if s.startswith(("POST", "PUT", "PATCH",
-                                                                  "DELETE")) and "store-x" in s]
+    assert not [
+        s
+        for s in sim.request_counts()
+        if s.startswith(("POST", "PUT", "PATCH", "DELETE")) and "store-x" in s
+    ]
 
 
 def test_second_operation_on_a_store_is_busy(sim, tmp_path: Path, store: str) -> None:
@@ -127,8 +139,7 @@ def test_second_operation_on_a_store_is_busy(sim, tmp_path: Path, store: str) ->
     errors: list[Exception] = []
     first = threading.Thread(target=lambda: _capture(errors, service.create, store))
     first.start()
-    _wait_for(lambda: any(e.step == "helm" for e in service.events(store)) or not
-              first.is_alive())
+    _wait_for(lambda: any(e.step == "helm" for e in service.events(store)) or not first.is_alive())
     with pytest.raises(StoreBusy, match="busy"):
         service.create(store)
     with pytest.raises(StoreBusy):
@@ -137,22 +148,27 @@ def test_second_operation_on_a_store_is_busy(sim, tmp_path: Path, store: str) ->
     assert errors == []
 
 
-def test_lease_from_another_machine_makes_the_store_busy(sim, tmp_path: Path,
-                                                        store: str) -> None:
+def test_lease_from_another_machine_makes_the_store_busy(sim, tmp_path: Path, store: str) -> None:
     helm = helm_binary("4")
     service = service_for(sim, helm, tmp_path)
     service.create(store)
-    lease = LeaseInfo("bob@other-laptop pid 7 #abc", "delete",
-                      datetime.now(UTC) + timedelta(seconds=60))
-    run_tool(helm.kubectl, sim, "annotate", "ns", f"store-{store}",
-             f"storedesk.io/lease={lease.to_annotation()}")
+    lease = LeaseInfo(
+        "bob@other-laptop pid 7 #abc", "delete", datetime.now(UTC) + timedelta(seconds=60)
+    )
+    run_tool(
+        helm.kubectl,
+        sim,
+        "annotate",
+        "ns",
+        f"store-{store}",
+        f"storedesk.io/lease={lease.to_annotation()}",
+    )
     with pytest.raises(StoreBusy, match="bob@other-laptop"):
         service.create(store)
     assert service.get_store(store).status.phase == Phase.DELETING  # what bob is doing
 
 
-def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path,
-                                                        store: str) -> None:
+def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path, store: str) -> None:
     service = service_for(sim, helm_binary("4"), tmp_path)
     snapshots: list[Snapshot] = []
     monitor = StatusMonitor(service_for(sim, helm_binary("4"), tmp_path), snapshots.append)
@@ -160,8 +176,7 @@ def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path,
     watcher.start()
     sim.faults.latency = 0.05
     errors: list[Exception] = []
-    creating = threading.Thread(target=lambda: _capture(errors, service.create, store,
-                                                        wait=True))
+    creating = threading.Thread(target=lambda: _capture(errors, service.create, store, wait=True))
     creating.start()
     _wait_for(lambda: any(s.records for s in snapshots))
     sim.set_outage("refuse")
@@ -173,20 +188,40 @@ def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path,
     sim.set_outage(None)
     creating.join(timeout=120)
     assert errors == []
-    _wait_for(lambda: snapshots[-1].reachable and snapshots[-1].records
-              and snapshots[-1].records[0].status.phase == Phase.READY)
+    _wait_for(
+        lambda: (
+            snapshots[-1].reachable
+            and snapshots[-1].records
+            and snapshots[-1].records[0].status.phase == Phase.READY
+        )
+    )
     monitor.stop()
     assert service.get_store(store).status.phase == Phase.READY
 
 
-def test_setup_job_that_never_finishes_times_out_with_the_pod_events(sim, tmp_path: Path,
-                                                                     store: str) -> None:
+def test_helm_timeout_names_the_latest_pod_events(tmp_path: Path, store: str) -> None:
+    # A slow cluster: nothing fails, the setup Job is simply not done within helm's timeout.
+    with Simulator(ready_delay=30) as slow:
+        service = service_for(slow, helm_binary("4"), tmp_path)
+        with pytest.raises(HelmTimeout) as caught:
+            service.create(store, timeout=3)
+    message = str(caught.value)
+    assert f"Job/store-{store}/{store}-setup" in message  # what helm waited for
+    assert f"latest events: pod/{store}-" in message  # and what the pods were doing
+
+
+def test_image_failure_stops_helm_early(sim, tmp_path: Path, store: str) -> None:
+    # The setup hook's image never arrives: Storedesk sees the store fail and stops helm
+    # instead of holding the store's lock until helm's timeout.
     sim.faults.fail_image("*wordpress:cli*", "ImagePullBackOff")
     service = service_for(sim, helm_binary("4"), tmp_path)
-    with pytest.raises(HelmTimeout) as caught:
-        service.create(store, timeout=5)
-    assert "last warnings" in str(caught.value)
-    assert "Failed to pull image" in str(caught.value)
+    started = time.monotonic()
+    with pytest.raises(OperationFailed, match="cannot pull image") as caught:
+        service.create(store, timeout=300)
+    assert "run `storedesk create" in str(caught.value)
+    assert time.monotonic() - started < 120  # far from helm's 300 s
+    sim.faults.clear_image_failures()
+    assert service.create(store, wait=True).status.phase == Phase.READY  # and it repairs
 
 
 def _capture(errors: list[Exception], fn, *args, **kwargs) -> None:

@@ -1,0 +1,226 @@
+"""What the window does to stores: create, delete, and reading credentials, each on a worker.
+
+A create shows its row at once (optimistic, Provisioning) and marks it busy; the status
+monitor takes over the row as soon as the cluster lists the store. Results of an
+operation started on another context never touch the table shown now.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from storedesk.domain import engines
+from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
+from storedesk.ui.new_store_dialog import NewStore
+from storedesk.ui.session import ClusterSession
+from storedesk.ui.store_model import StoreTableModel
+from storedesk.ui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    from storedesk.domain.credentials import Credentials
+    from storedesk.provisioning.service import StoreDetails, StoreService
+
+
+def pending_record(request: NewStore) -> StoreRecord:
+    """The row a create shows before the cluster lists the store."""
+    engine = engines.get_engine(request.engine)
+    options = engines.resolve_options(request.options)
+    domain, tls = str(options["domain"]), bool(options["tls"])
+    return StoreRecord(
+        name=request.name,
+        engine=engine.name,
+        namespace=engine.namespace(request.name),
+        status=StoreStatus(Phase.PROVISIONING, detail="starting: namespace, credentials, helm"),
+        url=engine.store_url(request.name, domain, tls=tls),
+        admin_url=engine.admin_url(request.name, domain, tls=tls),
+        created=datetime.now(UTC),
+    )
+
+
+class StoreOperations(QObject):
+    """Starts operations and keeps the table's busy markers and optimistic rows right."""
+
+    progressed = Signal(object)  # LogEntry of a running operation
+    idle = Signal()  # the last running create or delete ended
+    message = Signal(str)  # for the status bar
+    keyring_refused = Signal(object, str)  # NewStore, the keyring's error: ask the user
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        session: ClusterSession,
+        model: StoreTableModel,
+        clipboard: SecretClipboard,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.session = session
+        self.model = model
+        self.clipboard = clipboard
+        self._running: set[str] = set()
+        self._cancels: dict[str, threading.Event] = {}
+
+    def create(self, request: NewStore, *, use_keyring: bool = True) -> bool:
+        """Start creating a store; False (with a message) if that cannot start now."""
+        if self._service_for(request.name) is None:
+            return False
+        self.model.add_pending(pending_record(request))
+        return self._create(request, request.options, use_keyring)
+
+    def retry(self, record: StoreRecord) -> bool:
+        """Run create again on an existing store (the engine keeps its options)."""
+        return self._create(NewStore(record.name, record.engine, {}), None, True)
+
+    def running(self) -> list[str]:
+        """The create and delete operations running in this window."""
+        return sorted(self._running)
+
+    def cancel_all(self) -> None:
+        """Stop every running create and delete (helm is stopped; a re-run repairs)."""
+        for event in self._cancels.values():
+            event.set()
+
+    def _create(
+        self,
+        request: NewStore,
+        options: dict[str, object] | None,
+        use_keyring: bool,
+    ) -> bool:
+        service = self._service_for(request.name)
+        if service is None:
+            return False
+        name, label, generation = request.name, f"create {request.name}", self.session.generation
+        self.model.set_busy(name, "creating")
+        self._running.add(label)
+        cancel = self._cancels[label] = threading.Event()
+        outcome: dict[str, str] = {}
+
+        def failed(error: BaseException) -> None:
+            from storedesk.errors import KeyringUnavailable
+
+            outcome["error"] = str(error)
+            if isinstance(error, KeyringUnavailable) and use_keyring:
+                self.keyring_refused.emit(request, str(error))
+
+        def ended() -> None:
+            self._ended(label)
+            if generation == self.session.generation:
+                self.model.set_busy(name, None)
+                self.model.settle(name, outcome.get("error"))
+                self.session.refresh()
+
+        task = self.runner.run(
+            label,
+            lambda progress: service.create(
+                name,
+                request.engine,
+                options,
+                use_keyring=use_keyring,
+                progress=progress,
+                cancel=cancel,
+            ),
+            on_progress=self.progressed.emit,
+            on_result=lambda record: self.message.emit(
+                f"Store {name} created: {record.status.phase.value}"
+            ),
+            on_finished=ended,
+        )
+        task.error.connect(failed)
+        self.message.emit(f"Creating store {name}…")
+        return True
+
+    def delete(self, name: str) -> bool:
+        """Start deleting a store (confirmed by the user already)."""
+        service = self._service_for(name)
+        if service is None:
+            return False
+        label, generation = f"delete {name}", self.session.generation
+        self.model.set_busy(name, "deleting")
+        self._running.add(label)
+        cancel = self._cancels[label] = threading.Event()
+
+        def ended() -> None:
+            self._ended(label)
+            if generation == self.session.generation:
+                self.model.set_busy(name, None)
+                self.session.refresh()
+
+        self.runner.run(
+            label,
+            lambda progress: service.delete(name, wait=True, progress=progress, cancel=cancel),
+            on_progress=self.progressed.emit,
+            on_result=lambda _: self.message.emit(f"Store {name} deleted"),
+            on_finished=ended,
+        )
+        self.message.emit(f"Deleting store {name}…")
+        return True
+
+    def copy_password(self, name: str) -> None:
+        """Copy the store's admin password (read from the keyring on a worker)."""
+
+        def copy(credentials: Credentials) -> None:
+            self.clipboard.copy(credentials.admin_password)
+            self.message.emit(
+                f"Admin password of {name} copied; the clipboard is cleared "
+                f"in {CLEAR_AFTER_MS // 1000} s"
+            )
+
+        self.read_credentials(name, copy)
+
+    def read_credentials(self, name: str, then: Callable[[Credentials], None]) -> None:
+        """Read a store's credentials on a worker, then call `then` on the GUI thread."""
+        service, generation = self.session.service, self.session.generation
+        if service is None:
+            self.message.emit("Not connected to a cluster")
+            return
+        self.runner.run(
+            f"read the credentials of {name}",
+            lambda: service.credentials(name),
+            on_result=lambda c: then(c) if generation == self.session.generation else None,
+        )
+
+    def load_details(
+        self,
+        name: str,
+        then: Callable[[StoreDetails], None],
+        on_error: Callable[[BaseException], None],
+        on_finished: Callable[[], None],
+    ) -> None:
+        """Read a store's pods, events and log on a worker."""
+        service = self.session.service
+        if service is None:
+            on_finished()
+            return
+        task = self.runner.run(
+            f"load the details of {name}",
+            lambda: service.details(name),
+            on_result=then,
+            on_finished=on_finished,
+        )
+        task.error.connect(on_error)
+
+    def _ended(self, label: str) -> None:
+        self._running.discard(label)
+        self._cancels.pop(label, None)
+        if not self._running:
+            self.idle.emit()
+
+    def _service_for(self, name: str) -> StoreService | None:
+        service = self.session.service
+        if service is None:
+            self.message.emit(
+                "Not connected to a cluster: choose a context or start the demo cluster"
+            )
+            return None
+        busy = self.model.busy(name)
+        if busy:
+            self.message.emit(f"Store {name} is busy ({busy}); wait until it finishes")
+            return None
+        return service

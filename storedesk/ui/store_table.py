@@ -1,0 +1,109 @@
+"""The store table view: sorting and filtering through a proxy, one selected store at a time."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from storedesk.domain.models import StoreRecord
+from storedesk.ui.busy_delegate import BusyDelegate
+from storedesk.ui.store_model import RECORD_ROLE, SORT_ROLE, Column, StoreTableModel
+
+
+class StoreTable(QTableView):
+    """Rows of stores; tells which store is selected (by name) whenever that changes."""
+
+    selected_changed = Signal(object)  # str | None
+    opened = Signal(str)  # a row was double-clicked or Enter was pressed on it
+
+    def __init__(self, model: StoreTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store_model = model
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)  # the filter box matches any column
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setDynamicSortFilter(True)
+        self.setModel(self.proxy)
+        self.setObjectName("storeTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setSortingEnabled(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.verticalHeader().hide()
+        self.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.URL, QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        for column, width in (
+            (Column.NAME, 130),
+            (Column.ENGINE, 105),
+            (Column.STATUS, 190),
+            (Column.PODS, 80),
+            (Column.AGE, 50),
+        ):
+            self.setColumnWidth(column, width)
+        self.busy_delegate = BusyDelegate(self)
+        self.setItemDelegateForColumn(Column.NAME, self.busy_delegate)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self._selected: str | None = None
+        self.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.doubleClicked.connect(lambda _: self._open_selected())
+        model.dataChanged.connect(self._rows_changed)
+        model.rowsInserted.connect(self._rows_changed)
+        model.rowsRemoved.connect(self._rows_changed)
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows with `text` in some column."""
+        self.proxy.setFilterFixedString(text)
+
+    def selected_record(self) -> StoreRecord | None:
+        """The selected store's record."""
+        rows = self.selectionModel().selectedRows()
+        return rows[0].data(RECORD_ROLE) if rows else None
+
+    def selected_name(self) -> str | None:
+        """The selected store's name."""
+        record = self.selected_record()
+        return record.name if record else None
+
+    def select(self, name: str) -> None:
+        """Select the row of `name` (if shown) and scroll to it."""
+        row = self.store_model.row_of(name)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.store_model.index(row, Column.NAME))
+        if index.isValid():
+            self.selectRow(index.row())
+            self.scrollTo(index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter opens the selected store like a double-click."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected:
+            self._open_selected()
+            return
+        super().keyPressEvent(event)
+
+    def _open_selected(self) -> None:
+        if self._selected:
+            self.opened.emit(self._selected)
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._emit_if_changed()
+
+    def _rows_changed(self, *_: object) -> None:
+        self.busy_delegate.set_spinning(self.store_model.has_busy_rows())
+        self._emit_if_changed()
+
+    def _emit_if_changed(self) -> None:
+        name = self.selected_name()
+        if name != self._selected:
+            self._selected = name
+            self.selected_changed.emit(name)

@@ -1,0 +1,111 @@
+"""The New store and Delete dialogs, on their own (no cluster)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLabel
+
+from storedesk.domain import engines, names
+from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.ui.delete_dialog import DeleteDialog
+from storedesk.ui.new_store_dialog import NewStore, NewStoreDialog
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def dialog(qtbot) -> NewStoreDialog:
+    opened = NewStoreDialog(existing=["taken"])
+    qtbot.addWidget(opened)
+    opened.show()
+    return opened
+
+
+@pytest.mark.parametrize(
+    "typed", ["Shop_1", "1shop", "shop-", "a--b", "admin", "x" * (names.MAX_LENGTH + 1)]
+)
+def test_an_invalid_name_is_explained_with_the_engines_message(
+    qtbot, dialog: NewStoreDialog, typed: str
+) -> None:
+    qtbot.keyClicks(dialog.name_edit, typed)
+    assert dialog.name_problem.isVisible()
+    assert dialog.name_problem.text() == names.name_problem(typed)
+    assert not dialog.create_button.isEnabled()
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_a_valid_name_enables_create_and_says_what_happens(qtbot, dialog: NewStoreDialog) -> None:
+    assert not dialog.create_button.isEnabled()  # empty: nothing to create yet
+    assert not dialog.name_problem.isVisible()  # ... but no complaint before typing
+    qtbot.keyClicks(dialog.name_edit, " Summer-Sale ")
+    assert dialog.create_button.isEnabled()
+    assert not dialog.name_problem.isVisible()
+    assert "store-summer-sale" in dialog.summary.text()
+    assert "http://summer-sale.localhost/" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert dialog.request() == NewStore(
+        "summer-sale", "woocommerce", {"domain": "localhost", "ingress_class": "", "tls": False}
+    )
+
+
+def test_an_existing_store_name_is_refused(qtbot, dialog: NewStoreDialog) -> None:
+    qtbot.keyClicks(dialog.name_edit, "taken")
+    assert "already exists" in dialog.name_problem.text()
+    assert not dialog.create_button.isEnabled()
+
+
+def test_unavailable_engines_are_listed_but_not_choosable(dialog: NewStoreDialog) -> None:
+    combo = dialog.engine_combo
+    for engine in engines.engines():
+        index = combo.findData(engine.name)
+        assert index >= 0
+        item = combo.model().item(index)
+        assert item.isEnabled() == engine.available
+        if not engine.available:
+            assert engine.unavailable_reason in combo.itemText(index)
+    assert combo.currentData() == engines.DEFAULT_ENGINE
+
+
+def test_advanced_options_are_checked_live(qtbot, dialog: NewStoreDialog) -> None:
+    qtbot.keyClicks(dialog.name_edit, "shop")
+    qtbot.mouseClick(dialog.advanced_toggle, Qt.MouseButton.LeftButton)
+    domain = dialog.option_widgets["domain"]
+    assert domain.isVisible()
+    domain.setText("bad domain!")
+    assert dialog.option_problems["domain"].text() == engines.option_problem(
+        "domain", "bad domain!"
+    )
+    assert not dialog.create_button.isEnabled()
+    domain.setText("shops.example.com")
+    dialog.option_widgets["tls"].setChecked(True)
+    assert dialog.create_button.isEnabled()
+    assert "https://shop.shops.example.com/" in dialog.summary.text()
+
+
+def test_delete_needs_the_store_name_typed(qtbot) -> None:
+    record = StoreRecord(
+        "shop", "woocommerce", "store-shop", StoreStatus(Phase.READY), url="http://shop.localhost/"
+    )
+    dialog = DeleteDialog(record)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    said = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    for removed in (
+        "helm release <b>shop</b>",
+        "namespace <b>store-shop</b>",
+        "keyring",
+        "cannot be undone",
+    ):
+        assert removed in said
+    assert not dialog.delete_button.isEnabled()
+    qtbot.keyClicks(dialog.confirm_edit, "sho")
+    assert not dialog.delete_button.isEnabled()
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    qtbot.keyClicks(dialog.confirm_edit, "p")
+    assert dialog.delete_button.isEnabled()
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
