@@ -22,6 +22,7 @@ from typing import Any
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus
 from storedesk.errors import StoredeskError
 from storedesk.provisioning import inventory
+from storedesk.provisioning.events import LogEntry, now
 from storedesk.provisioning.inventory import FEEDS, FactsCache, Feed
 from storedesk.provisioning.service import ClusterInfo, StoreService
 
@@ -42,6 +43,10 @@ class Snapshot:
     error: str | None
     cluster: ClusterInfo | None
     taken: datetime
+
+
+def _describe(status: StoreStatus) -> str:
+    return status.phase.value + (f" ({status.reason})" if status.reason else "")
 
 
 def unknown(record: StoreRecord, error: str | None) -> StoreRecord:
@@ -204,8 +209,28 @@ class StatusMonitor:
 
     def _publish_facts(self, cache: FactsCache) -> None:
         records = inventory.records(cache.facts(), self.service.operation, datetime.now(UTC))
+        self._log_changes(records)
         self._records = tuple(records)
         self._publish(reachable=True, error=None)
+
+    def _log_changes(self, records: list[StoreRecord]) -> None:
+        """Write each store's status changes to its event log (not the first look)."""
+        before = {r.name: r.status for r in self._records}
+        for record in records:
+            old = before.get(record.name)
+            new = record.status
+            if old is None or (old.phase, old.reason) == (new.phase, new.reason):
+                continue
+            self.service.log.append(
+                LogEntry(
+                    now(),
+                    record.name,
+                    "status",
+                    "status",
+                    "info",
+                    f"{_describe(old)} -> {_describe(new)}",
+                )
+            )
 
     def _publish(self, *, reachable: bool, error: str | None) -> None:
         records = self._records if reachable else tuple(unknown(r, error) for r in self._records)

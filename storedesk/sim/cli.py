@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storedesk.sim.controllers.loop import Timing
 from storedesk.sim.faults import parse_fail_image
+
+if TYPE_CHECKING:
+    from storedesk.sim.simulator import Simulator
 
 
 def default_kubeconfig() -> Path:
@@ -84,12 +89,19 @@ def run(args: argparse.Namespace) -> int:
     sim.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    # The outage switch, for clients running against this process: kill -USR1 / -USR2.
+    signal.signal(signal.SIGUSR1, lambda *_: _toggle(sim, "refuse"))
+    signal.signal(signal.SIGUSR2, lambda *_: _toggle(sim, "503"))
     print(f"Storedesk simulator (demo cluster) serving {sim.url}")
     print(f"  kubeconfig: {sim.kubeconfig} (context {sim.context})")
     print(f"  try:  kubectl --kubeconfig {sim.kubeconfig} --context {sim.context} get nodes")
     print(f"        export KUBECONFIG={sim.kubeconfig}; helm list -A")
     if args.state:
         print(f"  state: {args.state}")
+    print(
+        f"  outage switch: kill -USR1 {os.getpid()} (connections refused), "
+        f"kill -USR2 {os.getpid()} (503); the same again ends it"
+    )
     print("Press Ctrl+C to stop.", flush=True)
     try:
         done.wait()
@@ -98,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sim.stop()
     return 0
+
+
+def _toggle(sim: Simulator, mode: str) -> None:
+    """Switch an outage of this kind on, or off if it is on."""
+    new = None if sim.outage == mode else mode
+    sim.set_outage(new)
+    print(f"outage: {new or 'off'}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

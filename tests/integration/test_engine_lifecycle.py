@@ -197,6 +197,8 @@ def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path, sto
     )
     monitor.stop()
     assert service.get_store(store).status.phase == Phase.READY
+    changes = [e.message for e in service.events(store) if e.step == "status"]
+    assert changes and changes[-1].endswith("-> Ready")  # the monitor logged what it saw
 
 
 def test_helm_timeout_names_the_latest_pod_events(tmp_path: Path, store: str) -> None:
