@@ -32,6 +32,9 @@ _UNLOCK_HINT = (
 # calls would queue behind it and hang too, so they fail at once while it lasts.
 _stuck: threading.Thread | None = None
 _stuck_lock = threading.Lock()
+# One request at a time: secretstorage over D-Bus answered concurrent requests from many
+# threads with spurious "Item does not exist" errors (seen with 20 stores created at once).
+_backend_lock = threading.Lock()
 
 
 def _translate(exc: BaseException, action: str, secret: str | None) -> KeyringUnavailable:
@@ -113,7 +116,8 @@ class CredentialStore:
 
         def run() -> None:
             try:
-                box["value"] = work(self._backend or keyring.get_keyring())
+                with _backend_lock:
+                    box["value"] = work(self._backend or keyring.get_keyring())
             except Exception as exc:  # any backend failure: D-Bus, secretstorage, keyring
                 box["error"] = exc
 

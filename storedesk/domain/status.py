@@ -31,7 +31,7 @@ keeps crashing sits in CrashLoopBackOff, which does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storedesk.domain.models import (
     EventFact,
@@ -46,6 +46,7 @@ from storedesk.domain.models import (
 )
 
 CRASH_TOLERANCE = 3  # restarts a crash-looping container gets while an operation runs
+CATCH_UP = timedelta(seconds=30)  # how long after an operation its release may lag behind
 
 # Waiting reasons the kubelet reports (pkg/kubelet/images, pkg/kubelet/container).
 IMAGE_REASONS = frozenset(
@@ -134,6 +135,14 @@ def derive_status(
             Phase.PROVISIONING, None, _progress(serving, jobs, events, now), None, **counts
         )
 
+    if _catching_up(op, release, now):
+        return StoreStatus(
+            Phase.PROVISIONING,
+            None,
+            "waiting for the cluster to report the new release",
+            None,
+            **counts,
+        )
     retry = f"run `storedesk create {store}` again to retry, or delete the store"
     all_ready = bool(serving) and all(p.ready for p in serving)
     ready_note = "the store's pods are ready now" if all_ready else None
@@ -174,6 +183,22 @@ def derive_status(
         return failed(*_operation_failure(op, events, now, None), retry)
     return StoreStatus(
         Phase.PROVISIONING, None, _progress(serving, jobs, events, now), None, **counts
+    )
+
+
+def _catching_up(op: OperationFact | None, release: ReleaseFact | None, now: datetime) -> bool:
+    """An operation finished OK moments ago but the release record we see predates it.
+
+    Watches deliver helm's final record a little after helm (and our lock) are done; until
+    then the last record seen may still say pending-install, which is not a stuck release."""
+    if op is None or op.kind not in ("create", "rollback") or op.running or op.failed:
+        return False
+    if op.finished is None or now - op.finished > CATCH_UP:
+        return False
+    if release is None:
+        return True
+    return release.status in PENDING_RELEASE and (
+        release.modified is None or release.modified <= op.finished
     )
 
 

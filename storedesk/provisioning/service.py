@@ -286,9 +286,10 @@ class StoreService:
                         credentials.database_password,
                         credentials.database_root_password,
                     )
+                    fresh = existing is None  # a namespace made just now holds no release
                     while True:
                         try:
-                            deployed = self._recover(op, name, ns_name, timeout)
+                            deployed = False if fresh else self._recover(op, name, ns_name, timeout)
                             with (
                                 op.step("helm", f"helm upgrade --install {name}") as step,
                                 FailFast(self, name, cancel) as watch,
@@ -310,7 +311,9 @@ class StoreService:
                                 )
                             break
                         except ClusterUnreachable:
-                            # An outage mid-create: wait for the cluster, then converge.
+                            # An outage mid-create: wait for the cluster, then converge
+                            # (helm may have left a pending release behind: look first).
+                            fresh = False
                             self._wait_for_cluster(op, deadline)
                         except HelmTimeout as e:
                             raise self._with_last_events(e, ns_name) from None

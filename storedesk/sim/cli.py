@@ -10,9 +10,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storedesk.sim.controllers.loop import Timing
-from storedesk.sim.faults import parse_fail_image
-
 if TYPE_CHECKING:
     from storedesk.sim.simulator import Simulator
 
@@ -68,6 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the simulator, print how to use it, serve until interrupted."""
+    from storedesk.sim.controllers.loop import Timing
+    from storedesk.sim.faults import parse_fail_image
     from storedesk.sim.simulator import Simulator
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

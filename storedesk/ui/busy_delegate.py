@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from storedesk.ui.store_model import BUSY_ROLE
+from storedesk.ui.store_model import BUSY_ROLE, Column
 
 _STEP = 30  # degrees per frame
 _FRAME_MS = 80
@@ -55,4 +55,10 @@ class BusyDelegate(QStyledItemDelegate):
 
     def _advance(self) -> None:
         self._angle = (self._angle + _STEP) % 360
-        self._view.viewport().update()
+        # Repaint only the spinning cells: a whole-viewport repaint asks the model for every
+        # cell and role, which at 80 ms frames took the GUI thread from everything else.
+        model = self._view.model()
+        for row in range(model.rowCount()):
+            index = model.index(row, Column.NAME)
+            if index.data(BUSY_ROLE):
+                self._view.update(index)

@@ -27,6 +27,21 @@ if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreDetails, StoreService
 
 
+# Creates beyond this wait their turn (their rows show at once). helm runs at most
+# STOREDESK_HELM_CONCURRENCY processes anyway; more Python threads working in parallel
+# only compete with the GUI thread for the interpreter.
+_CREATE_SLOTS = threading.BoundedSemaphore(4)
+
+
+def _in_turn(work: Callable[[], StoreRecord], cancel: threading.Event) -> StoreRecord:
+    with _CREATE_SLOTS:
+        if cancel.is_set():
+            from storedesk.errors import Cancelled
+
+            raise Cancelled("cancelled before it started; nothing was changed")
+        return work()
+
+
 def pending_record(request: NewStore) -> StoreRecord:
     """The row a create shows before the cluster lists the store."""
     engine = engines.get_engine(request.engine)

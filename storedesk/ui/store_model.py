@@ -276,6 +276,8 @@ class StoreTableModel(QAbstractTableModel):
     def _replace(self, position: int, new: _Row) -> None:
         old = self._rows[position]
         self._rows[position] = new
+        if old == new:  # most snapshots change few rows: skip the per-cell comparison
+            return
         changed = [c for c in Column if self._cell_state(old, c) != self._cell_state(new, c)]
         # One dataChanged per run of adjacent changed cells.
         runs: list[list[Column]] = []

@@ -8,6 +8,7 @@ import copy
 import json
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from storedesk.sim.api import now_iso
@@ -33,8 +34,14 @@ _OWNER_KINDS = {"ReplicaSet", "StatefulSet", "Job", "Deployment"}
 
 def template_hash(template: Obj) -> str:
     """pod-template-hash as the controllers compute it: FNV-32a, safe-encoded."""
+    return _fnv_safe(json.dumps(template, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=4096)
+def _fnv_safe(text: str) -> str:
+    # Every reconcile hashes its template; the byte loop is slow in Python, the text repeats.
     h = 0x811C9DC5
-    for byte in json.dumps(template, sort_keys=True, separators=(",", ":")).encode():
+    for byte in text.encode():
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
     return "".join(_SAFE[b % len(_SAFE)] for b in str(h).encode())
 

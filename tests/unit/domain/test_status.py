@@ -630,3 +630,26 @@ def test_image_problems_come_before_crashes_and_pods_are_taken_by_name() -> None
         "ErrImagePull",
         "pod shop-wordpress-a, container wordpress: cannot pull image wordpress:6.8-apache",
     )
+
+
+def test_a_release_record_older_than_a_finished_create_is_not_stuck() -> None:
+    # The watch delivers helm's "deployed" record a moment after create returned.
+    done = OperationFact("create", running=False, finished=NOW - timedelta(seconds=2))
+    lagging = ReleaseFact(
+        "shop", "store-shop", 1, "pending-install", modified=NOW - timedelta(seconds=5)
+    )
+    status = derive_status(NS, [WP, DB], [], lagging, [], done, now=NOW)
+    assert (status.phase, status.detail) == (
+        Phase.PROVISIONING,
+        "waiting for the cluster to report the new release",
+    )
+    assert derive_status(NS, [WP, DB], [], None, [], done, now=NOW).phase == Phase.PROVISIONING
+
+
+def test_a_pending_release_long_after_the_create_is_stuck() -> None:
+    done = OperationFact("create", running=False, finished=NOW - timedelta(minutes=5))
+    stuck = ReleaseFact(
+        "shop", "store-shop", 1, "pending-install", modified=NOW - timedelta(minutes=6)
+    )
+    status = derive_status(NS, [WP, DB], [], stuck, [], done, now=NOW)
+    assert (status.phase, status.reason) == (Phase.FAILED, "stuck in pending-install")
