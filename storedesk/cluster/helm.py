@@ -470,8 +470,10 @@ def _run_process(
     env: Mapping[str, str],
     limit: float,
     cancel: threading.Event | None = None,
+    started: threading.Event | None = None,
 ) -> tuple[int, str, str]:
-    """Run helm; stop it when `limit` passes (TimeoutExpired) or `cancel` is set (Cancelled)."""
+    """Run helm; stop it when `limit` passes (TimeoutExpired) or `cancel` is set (Cancelled).
+    `started` is set once helm runs (after waiting for a slot)."""
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -480,6 +482,8 @@ def _run_process(
         text=True,
         env=dict(env),
     )
+    if started is not None:
+        started.set()
     deadline = time.monotonic() + limit
     while True:
         left = deadline - time.monotonic()
@@ -529,17 +533,19 @@ class HelmRunner:
         command: HelmCommand,
         secrets: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
+        started: threading.Event | None = None,
     ) -> str:
         """Run `command` and return its stdout; raise the classified error if it fails.
 
-        `secrets` are blanked out of any error text; setting `cancel` stops helm."""
+        `secrets` are blanked out of any error text; setting `cancel` stops helm; `started`
+        is set when helm has a slot and runs."""
         # helm's --timeout is per operation (each hook, then the wait): leave it room.
         limit = command.timeout * 2 + 60 if command.timeout else QUERY_TIMEOUT
-        started = time.monotonic()
+        began = time.monotonic()
         try:
             with self._slots or helm_slots():
                 code, out, err = _run_process(
-                    command.argv, helm_env(self._env, command.env), limit, cancel
+                    command.argv, helm_env(self._env, command.env), limit, cancel, started
                 )
         except subprocess.TimeoutExpired:
             raise HelmTimeout(
@@ -550,7 +556,7 @@ class HelmRunner:
             raise HelmUnavailable(
                 f"cannot run helm at {self.tool.path}: {exc.strerror}", hint=INSTALL_HINT
             ) from None
-        log.debug("helm %s exited %s in %.1fs", command.verb, code, time.monotonic() - started)
+        log.debug("helm %s exited %s in %.1fs", command.verb, code, time.monotonic() - began)
         if code != 0:
             raise classify_failure(err, command, self.target.context, secrets)
         return out
@@ -571,6 +577,7 @@ class HelmRunner:
         reuse_values: bool = False,
         secrets: tuple[str, ...] | None = None,
         cancel: threading.Event | None = None,
+        started: threading.Event | None = None,
     ) -> ReleaseInfo:
         """`helm upgrade --install`; `values` (secrets welcome) go through a private file.
 
@@ -590,7 +597,7 @@ class HelmRunner:
                 reuse_values=reuse_values,
             )
             blank = _leaf_strings(values or {}) if secrets is None else secrets
-            out = self.run(command, blank, cancel)
+            out = self.run(command, blank, cancel, started)
         return parse_release(_decode_json(out, command))
 
     def uninstall(

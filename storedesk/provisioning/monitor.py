@@ -91,8 +91,13 @@ class StatusMonitor:
         self._cut_watches()
 
     def refresh(self) -> None:
-        """List everything again (e.g. after an operation of ours finished)."""
+        """List everything again (the user asked for it)."""
         self._queue.put(("refresh", None, None))
+
+    def rederive(self) -> None:
+        """Derive the records again from what is known (an operation of ours ended: its
+        lock and log changed, the cluster's own changes arrive by watch)."""
+        self._queue.put(("rederive", None, None))
 
     def run(self) -> None:
         """Follow the cluster until stop() (blocking)."""
@@ -132,6 +137,10 @@ class StatusMonitor:
             if kind == "refresh":
                 self._cut_watches()
                 return  # run() lists and watches again
+            if kind == "rederive":
+                self._publish_facts(cache)
+                dirty, last_derive = False, time.monotonic()
+                continue
             if gen is not generation:
                 continue  # from a watch of an earlier period
             if kind == "error":

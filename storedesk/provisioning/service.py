@@ -21,7 +21,7 @@ from pathlib import Path
 from storedesk import __version__
 from storedesk.cluster.helm import HelmRunner, ReleaseInfo
 from storedesk.cluster.keyring_store import CredentialStore
-from storedesk.cluster.kube import EVENTS, NAMESPACES, PODS, SECRETS, KubeClient
+from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, SECRETS, KubeClient
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.domain import engines
 from storedesk.domain.credentials import Credentials
@@ -62,7 +62,7 @@ from storedesk.provisioning.operation import Operation, Progress
 
 DEFAULT_TIMEOUT = 600.0  # seconds for helm and for waiting on a store
 POLL_EVERY = 0.25  # seconds between status checks while waiting on one store
-FAIL_FAST_EVERY = 1.0  # seconds between status checks while helm runs
+FAIL_FAST_EVERY = 2.0  # seconds between status checks while helm runs
 
 
 @dataclass(frozen=True)
@@ -304,6 +304,7 @@ class StoreService:
                                     atomic=deployed,
                                     secrets=secrets,
                                     cancel=watch.stop,
+                                    started=watch.started,
                                 )
                                 step.message = (
                                     f"release {info.name} revision {info.revision}"
@@ -687,14 +688,17 @@ class FailFast:
     failed (an image that cannot be pulled, a quota refusal, a crash loop), or the caller
     cancels, stop helm rather than wait out its timeout with the store's lock held.
 
-    Only what this helm run produced counts: pods, Jobs and events left by an earlier,
-    failed attempt would otherwise stop the retry that is about to replace them."""
+    It looks only once helm runs (not while helm waits for a slot), and only at what this
+    helm run produced: pods, Jobs and events left by an earlier, failed attempt would
+    otherwise stop the retry that is about to replace them."""
 
     def __init__(self, service: StoreService, store: str, cancel: threading.Event | None) -> None:
         self.service = service
         self.store = store
+        self.namespace = engines.WOOCOMMERCE.namespace(store)
         self.cancel = cancel
-        self.stop = threading.Event()
+        self.stop = threading.Event()  # tells helm to stop
+        self.started = threading.Event()  # helm tells us it runs
         self.failure: StoreStatus | None = None
         self._since = datetime.now(UTC) - timedelta(seconds=1)  # API times are whole seconds
         self._done = threading.Event()
@@ -720,31 +724,42 @@ class FailFast:
             if self.cancel is not None and self.cancel.is_set():
                 self.stop.set()
                 return
+            if not self.started.is_set():
+                continue
             try:
                 status = self._status()
             except StoredeskError:
                 continue  # the helm step reports what is wrong with the cluster
-            if status is not None and status.phase == Phase.FAILED:
+            if status.phase == Phase.FAILED:
                 self.failure = status
                 self.stop.set()
                 return
 
-    def _status(self) -> StoreStatus | None:
-        facts = inventory.collect(self.service.kube, self.store).facts()
-        ns = engines.WOOCOMMERCE.namespace(self.store)
-        namespace = facts.namespaces.get(ns)
-        if namespace is None:
-            return None
+    def _status(self) -> StoreStatus:
+        """The store as the cluster shows it now: three lists in its namespace."""
+        from storedesk.cluster import facts as convert
+
+        kube, ns, selector = self.service.kube, self.namespace, f"{STORE_LABEL}={self.store}"
 
         def fresh(created: datetime | None) -> bool:
             return created is not None and created >= self._since
 
+        pods = [
+            convert.pod_fact(p) for p in kube.list(PODS, namespace=ns, label_selector=selector)[0]
+        ]
+        jobs = [
+            convert.job_fact(j) for j in kube.list(JOBS, namespace=ns, label_selector=selector)[0]
+        ]
+        events = [
+            convert.event_fact(e)
+            for e in kube.list(EVENTS, namespace=ns, field_selector="type=Warning")[0]
+        ]
         return derive_status(
-            namespace,
-            [p for p in facts.pods.get(ns, ()) if fresh(p.created)],
-            [j for j in facts.jobs.get(ns, ()) if fresh(j.created)],
-            facts.releases.get(ns),
-            [e for e in facts.events.get(ns, ()) if fresh(e.last_seen)],
+            NamespaceFact(ns, self.store, engines.WOOCOMMERCE.name),
+            [p for p in pods if p is not None and fresh(p.created)],
+            [j for j in jobs if j is not None and fresh(j.created)],
+            None,
+            [e for e in events if fresh(e.last_seen)],
             OperationFact("create", running=True),
             now=datetime.now(UTC),
         )

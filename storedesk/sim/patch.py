@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from storedesk.sim.errors import ApiError, bad_request
+from storedesk.sim.gofmt import go_v
 from storedesk.sim.schema import Schema, SchemaIndex, types_of
 
 MAX_JSON_PATCH_OPERATIONS = 10000
@@ -259,7 +260,7 @@ class _Strategic:
         parts = [p for p in extension("x-kubernetes-patch-strategy").split(",") if p]
         others = [p for p in parts if p != "retainKeys"]
         if len(parts) > 2 or len(others) > 1:
-            raise server_error(f"unexpected patch strategy: {_go(parts)}")
+            raise server_error(f"unexpected patch strategy: {go_v(parts)}")
         return field, (others[0] if others else ""), extension("x-kubernetes-patch-merge-key")
 
     def merge_map(self, original: dict, patch: dict, schema: Schema | None) -> dict:
@@ -488,8 +489,8 @@ def _check_order(patch_list: list, order: list, merge_key: str) -> None:
         pos += 1
     if at < len(items) and pos >= len(order):
         raise server_error(
-            f"The order in patch list:\n{_go(patch_list)}\n doesn't match "
-            f"{_ORDER_PREFIX} list:\n{_go(order)}\n"
+            f"The order in patch list:\n{go_v(patch_list)}\n doesn't match "
+            f"{_ORDER_PREFIX} list:\n{go_v(order)}\n"
         )
 
 
@@ -516,7 +517,7 @@ def _element_kind(*lists: list) -> str:
         if kind is None and _go_kind(item) == "slice":
             raise rejected()  # mergepatch.ErrNoListOfLists ends as a bare 422
         if kind is not None and _go_kind(item) != kind:
-            raise server_error(f"list element types are not identical: {_go(list(lists))}")
+            raise server_error(f"list element types are not identical: {go_v(list(lists))}")
         kind = _go_kind(item)
     if kind is None:
         raise server_error("no elements in any of the given slices")
@@ -654,22 +655,9 @@ def _bad_arg(expected: str, actual: Any) -> str:
 
 
 def _no_merge_key(item: Any, merge_key: str) -> str:
-    return f"map: {_go(item)} does not contain declared merge key: {merge_key}"
+    return f"map: {go_v(item)} does not contain declared merge key: {merge_key}"
 
 
 def _bad_patch_type(directive: Any, item: dict) -> str:
-    shown = directive if isinstance(directive, str) else _go(directive)
-    return f"unknown patch type: {shown} in map: {_go(item)}"
-
-
-def _go(value: Any) -> str:
-    """fmt's %v of a decoded JSON value: map[k:v ...] with sorted keys, [a b], <nil>."""
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_go(value[k])}" for k in sorted(value)) + "]"
-    if isinstance(value, list):
-        return "[" + " ".join(_go(v) for v in value) + "]"
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    shown = directive if isinstance(directive, str) else go_v(directive)
+    return f"unknown patch type: {shown} in map: {go_v(item)}"

@@ -39,6 +39,10 @@ class MonitorWorker(QObject):
         """List everything again now."""
         self.monitor.refresh()
 
+    def rederive(self) -> None:
+        """Derive the rows again from what the monitor knows (no API call)."""
+        self.monitor.rederive()
+
     def stop(self) -> None:
         """Ask the monitor to end (it returns promptly; `finished` follows)."""
         self.monitor.stop()

@@ -129,7 +129,7 @@ class StoreOperations(QObject):
             if generation == self.session.generation:
                 self.model.set_busy(name, None)
                 self.model.settle(name, outcome.get("error"))
-                self.session.refresh()
+                self.session.operation_ended()
 
         task = self.runner.run(
             label,
@@ -165,7 +165,7 @@ class StoreOperations(QObject):
             self._ended(label)
             if generation == self.session.generation:
                 self.model.set_busy(name, None)
-                self.session.refresh()
+                self.session.operation_ended()
 
         self.runner.run(
             label,

@@ -8,6 +8,8 @@ earlier selection are dropped, so switching context never mixes two clusters' ro
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +30,30 @@ if TYPE_CHECKING:
     from storedesk.provisioning.monitor import Snapshot
     from storedesk.provisioning.service import ClusterInfo, StoreService
     from storedesk.sim import Simulator
+
+
+_frozen = False
+
+
+def _warm_keyring(service: StoreService) -> None:
+    """Let keyring pick its backend now, on this worker: the first pick imports every
+    backend it knows (the macOS one runs gcc and ld to look for a library), which under
+    load took seconds, in the middle of the user's first create."""
+    from storedesk.errors import KeyringUnavailable
+
+    # Unavailable is said when a store needs the keyring, with the user's choices.
+    with contextlib.suppress(KeyringUnavailable):
+        service.keyring.backend_name()
+
+
+def _freeze_startup_objects() -> None:
+    """Once the first snapshot is in, Qt, the kubernetes client and their modules are
+    loaded for good: move them out of the garbage collector's full passes, which otherwise
+    walk all of them and stall the GUI thread (measured: tens of milliseconds each)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,11 @@ class ClusterSession(QObject):
         )
         task.error.connect(lambda exc: self._no_cluster(generation, choice, exc))
 
+    def operation_ended(self) -> None:
+        """One of our operations ended: show its outcome now (the watch brings the rest)."""
+        if self._monitor is not None:
+            self._monitor.rederive()
+
     def refresh(self) -> None:
         """List again now; retry connecting when there is no connection."""
         if self._monitor is not None:
@@ -207,7 +238,9 @@ class ClusterSession(QObject):
         settings = Settings(data_dir=self.data_dir())
         if self._timeout is not None:
             settings = Settings(data_dir=settings.data_dir, timeout=self._timeout)
-        return StoreService(target, settings=settings)
+        service = StoreService(target, settings=settings)
+        _warm_keyring(service)
+        return service
 
     # -- results, on the GUI thread ------------------------------------------------------------
 
@@ -248,6 +281,7 @@ class ClusterSession(QObject):
     def _on_snapshot(self, generation: int, snapshot: Snapshot) -> None:
         if generation != self.generation:
             return
+        _freeze_startup_objects()
         self.records_changed.emit(snapshot.records)
         connection = Connection.REACHABLE if snapshot.reachable else Connection.UNREACHABLE
         self._set_state(ClusterState(connection, self._choice, snapshot.error, snapshot.cluster))

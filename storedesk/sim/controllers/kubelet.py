@@ -373,15 +373,7 @@ class Kubelet:
                         f"({meta['uid']})",
                     }
                 }
-                status["lastState"] = {
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": started_at,
-                        "finishedAt": run.last_crash or now_iso(),
-                        "containerID": status["containerID"],
-                    }
-                }
+                status["lastState"] = _last_crash(run, started_at)
             else:
                 ready = (
                     failure is None
@@ -392,14 +384,7 @@ class Kubelet:
                     started=True, ready=ready, state={"running": {"startedAt": started_at}}
                 )
                 if run.restarts:
-                    status["lastState"] = {
-                        "terminated": {
-                            "exitCode": 1,
-                            "reason": "Error",
-                            "startedAt": started_at,
-                            "finishedAt": run.last_crash or now_iso(),
-                        }
-                    }
+                    status["lastState"] = _last_crash(run, started_at)
         return status
 
     @staticmethod
@@ -419,6 +404,18 @@ class Kubelet:
             "started": False,
             "state": state,
         }
+
+
+def _last_crash(run: PodRun, started_at: str) -> dict[str, Any]:
+    """lastState of a container that crashed before its current start."""
+    return {
+        "terminated": {
+            "exitCode": 1,
+            "reason": "Error",
+            "startedAt": started_at,
+            "finishedAt": run.last_crash or now_iso(),
+        }
+    }
 
 
 def _all_containers(pod: Obj) -> list[Obj]:
