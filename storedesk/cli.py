@@ -13,10 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storedesk import __version__
 from storedesk.errors import InvalidInput, StoredeskError
+
+if TYPE_CHECKING:
+    from storedesk.provisioning.service import StoreService
 
 EXIT_INTERRUPTED = 130
 
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- commands ------------------------------------------------------------------------------
 
 
-def _service(args: argparse.Namespace) -> Any:
+def _service(args: argparse.Namespace) -> StoreService:
     from storedesk.cluster.kubeconfig import resolve_target
     from storedesk.provisioning.service import StoreService
 
@@ -197,7 +200,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_create(args: argparse.Namespace) -> int:
     """storedesk create NAME"""
-    from storedesk.provisioning.service import storedesk_progress_printer
+    from storedesk.provisioning.service import progress_printer
 
     options: dict[str, object] = {}
     if args.domain is not None:
@@ -214,7 +217,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         wait=args.wait,
         timeout=args.timeout,
         use_keyring=not args.no_keyring,
-        progress=storedesk_progress_printer(_err),
+        progress=progress_printer(_err),
     )
     print(
         f"store {record.name}: {record.status.phase}" + (f" at {record.url}" if record.url else "")
@@ -342,14 +345,14 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """storedesk rollback NAME [REVISION]"""
-    from storedesk.provisioning.service import storedesk_progress_printer
+    from storedesk.provisioning.service import progress_printer
 
     record = _service(args).rollback(
         args.name,
         args.revision,
         wait=args.wait,
         timeout=args.timeout,
-        progress=storedesk_progress_printer(_err),
+        progress=progress_printer(_err),
     )
     print(f"store {record.name}: revision {record.release_revision}, {record.status.phase}")
     return 0
@@ -358,7 +361,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     """storedesk delete NAME"""
     from storedesk.domain.names import validate_store_name
-    from storedesk.provisioning.service import storedesk_progress_printer
+    from storedesk.provisioning.service import progress_printer
 
     name = validate_store_name(args.name)
     if not args.yes:
@@ -373,7 +376,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if input(f"Type the store name ({name}) to confirm: ").strip() != name:
             raise InvalidInput("not confirmed; nothing was deleted")
     _service(args).delete(
-        name, wait=args.wait, timeout=args.timeout, progress=storedesk_progress_printer(_err)
+        name, wait=args.wait, timeout=args.timeout, progress=progress_printer(_err)
     )
     print(
         f"store {name}: deleted"

@@ -8,6 +8,7 @@ re-run of create or delete converges whatever an earlier, interrupted run left.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -19,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from storedesk import __version__
+from storedesk.cluster import facts as convert
 from storedesk.cluster.helm import HelmRunner, ReleaseInfo
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, SECRETS, KubeClient
@@ -186,8 +188,6 @@ class StoreService:
     def details(self, name: str) -> StoreDetails:
         """Row, pods, the namespace's Kubernetes events and the event log of one store."""
         record = self.get_store(name)
-        from storedesk.cluster import facts as convert
-
         pods, _ = self.kube.list(PODS, namespace=record.namespace)
         events, _ = self.kube.list(EVENTS, namespace=record.namespace)
         pod_facts = [f for f in (convert.pod_fact(p) for p in pods) if f is not None]
@@ -455,8 +455,6 @@ class StoreService:
     def _with_last_events(self, error: HelmTimeout, namespace: str) -> HelmTimeout:
         """A helm timeout says little; the latest pod events usually say why (warnings
         first, else what the pods were last doing)."""
-        from storedesk.cluster import facts as convert
-
         try:
             events, _ = self.kube.list(EVENTS, namespace=namespace)
         except StoredeskError:
@@ -667,20 +665,21 @@ class StoreService:
             store = path.stem
             if store in present:
                 continue
-            entries = self.log.read(store, limit=5)
-            if entries and entries[-1].step == "keyring" and entries[-1].outcome == "info":
-                with StoredeskErrorsIgnored(), Operation(self.log, store, "delete") as op:
+            if _keyring_cleanup_pending(self.log.read(store, limit=20)):
+                # Best effort: a failure is logged by the operation, not raised here.
+                with (
+                    contextlib.suppress(StoredeskError),
+                    Operation(self.log, store, "delete") as op,
+                ):
                     self._forget_credentials(op, store, "its namespace is gone")
 
 
-class StoredeskErrorsIgnored:
-    """Best-effort clean-up: a failure is logged by the operation, not raised to the caller."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
-        return exc_type is not None and issubclass(exc_type, StoredeskError)
+def _keyring_cleanup_pending(entries: list[LogEntry]) -> bool:
+    """The last operation on the store was a delete that left its keyring entry for
+    later (the namespace was still terminating) and nothing removed it since."""
+    steps = [e for e in entries if e.operation != "status"]  # the monitor's notes aside
+    keyring = [e for e in steps if e.step == "keyring"]
+    return bool(keyring) and keyring[-1].outcome == "info" and steps[-1].operation == "delete"
 
 
 class FailFast:
@@ -737,8 +736,6 @@ class FailFast:
 
     def _status(self) -> StoreStatus:
         """The store as the cluster shows it now: three lists in its namespace."""
-        from storedesk.cluster import facts as convert
-
         kube, ns, selector = self.service.kube, self.namespace, f"{STORE_LABEL}={self.store}"
 
         def fresh(created: datetime | None) -> bool:
@@ -786,7 +783,7 @@ def _last_deployed(history: list[ReleaseInfo], before: int) -> int | None:
     return max(candidates) if candidates else None
 
 
-def storedesk_progress_printer(write: Callable[[str], None]) -> Progress:
+def progress_printer(write: Callable[[str], None]) -> Progress:
     """Progress callback printing one line per step (the CLI's)."""
 
     def show(entry: LogEntry) -> None:

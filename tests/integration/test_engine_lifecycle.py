@@ -239,3 +239,19 @@ def _wait_for(condition, timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def test_delete_without_wait_forgets_the_credentials_once_the_namespace_is_gone(
+    sim, tmp_path: Path, store: str
+) -> None:
+    helm = helm_binary("4")
+    service = service_for(sim, helm, tmp_path)
+    service.create(store)
+    service.delete(store, wait=False)
+    # The cluster side is not gone yet: the saved credentials must stay until it is.
+    assert keyring_lookup(sim.context, store) is not None
+    run_tool(helm.kubectl, sim, "wait", "--for=delete", f"namespace/store-{store}",
+             "--timeout=30s")
+    assert service.list_stores() == []  # the next look finishes the job
+    assert keyring_lookup(sim.context, store) is None
+    assert service.events(store)[-2].message.startswith("removed the saved credentials")
