@@ -32,7 +32,7 @@ from storedesk.cluster.helm_argv import (
     version_argv,
 )
 from storedesk.cluster.kubeconfig import ClusterTarget
-from storedesk.cluster.tools import find_executable, tool_path
+from storedesk.cluster.tools import find_executable, in_background, stop_process, tool_path
 from storedesk.errors import (
     Cancelled,
     ClusterUnreachable,
@@ -475,7 +475,7 @@ def _run_process(
     """Run helm; stop it when `limit` passes (TimeoutExpired) or `cancel` is set (Cancelled).
     `started` is set once helm runs (after waiting for a slot)."""
     proc = subprocess.Popen(
-        argv,
+        in_background(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -494,21 +494,12 @@ def _run_process(
             cancelled = cancel is not None and cancel.is_set()
             if not cancelled and time.monotonic() < deadline:
                 continue
-            _stop(proc)
+            # SIGTERM first: helm then cancels and records the release as failed instead
+            # of leaving it pending-install/pending-upgrade.
+            stop_process(proc, _STOP_GRACE)
             if cancelled:
                 raise Cancelled("the operation was cancelled; helm was stopped") from None
             raise
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    # SIGTERM first: helm then cancels and records the release as failed instead of
-    # leaving it pending-install/pending-upgrade.
-    proc.terminate()
-    try:
-        proc.communicate(timeout=_STOP_GRACE)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
 
 
 class HelmRunner:

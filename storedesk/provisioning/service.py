@@ -121,22 +121,27 @@ class StoreService:
         self._kube = kube
         self._helm = helm
         self._keyring = keyring
+        self._building = threading.Lock()
         self.log = EventLog(self.settings.data_dir, target.context)
 
     # Built on first use: the kubernetes client is slow to import and helm may be missing,
-    # which only matters to the commands that need them.
+    # which only matters to the commands that need them. Under a lock: the window runs
+    # several creates at once, and each would otherwise build its own (one `helm version`
+    # process per create).
     @property
     def kube(self) -> KubeClient:
         """The Kubernetes client for this cluster."""
-        if self._kube is None:
-            self._kube = KubeClient(self.target)
+        with self._building:
+            if self._kube is None:
+                self._kube = KubeClient(self.target)
         return self._kube
 
     @property
     def helm(self) -> HelmRunner:
         """The helm runner for this cluster (HelmUnavailable when helm is missing)."""
-        if self._helm is None:
-            self._helm = HelmRunner(self.target)
+        with self._building:
+            if self._helm is None:
+                self._helm = HelmRunner(self.target)
         return self._helm
 
     @cached_property

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storedesk.sim.simulator import CONTEXT, Simulator
+    from storedesk.sim.simulator import Simulator
 
 __all__ = ["CONTEXT", "Simulator"]
 
+CONTEXT = "storedesk-sim"  # the kubeconfig context the simulator writes
+
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name == "Simulator":
         from storedesk.sim import simulator
 
         return getattr(simulator, name)

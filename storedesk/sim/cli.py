@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="keep the cluster's objects in FILE across restarts",
     )
+    # For a parent that starts the simulator as its child (the app's demo cluster): stop
+    # when the parent's end of our stdin closes, which happens however the parent ends.
+    parser.add_argument("--exit-when-stdin-closes", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     sim.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    if args.exit_when_stdin_closes:
+        threading.Thread(target=_wait_for_eof, args=(done,), name="stdin", daemon=True).start()
     # The outage switch, for clients running against this process: kill -USR1 / -USR2.
     signal.signal(signal.SIGUSR1, lambda *_: _toggle(sim, "refuse"))
     signal.signal(signal.SIGUSR2, lambda *_: _toggle(sim, "503"))
@@ -109,6 +115,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sim.stop()
     return 0
+
+
+def _wait_for_eof(done: threading.Event) -> None:
+    """Set `done` once stdin reaches its end."""
+    while sys.stdin.buffer.read(4096):
+        pass
+    done.set()
 
 
 def _toggle(sim: Simulator, mode: str) -> None:

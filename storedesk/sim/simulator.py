@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from storedesk.sim import CONTEXT
 from storedesk.sim import resources as res
 from storedesk.sim.api import Api
 from storedesk.sim.controllers.housekeeping import Housekeeping
@@ -30,7 +31,6 @@ from storedesk.sim.faults import Faults
 from storedesk.sim.server import ServerContext, SimHTTPServer
 from storedesk.sim.store import Store
 
-CONTEXT = "storedesk-sim"
 _OUTAGES = (None, "refuse", "503")
 
 

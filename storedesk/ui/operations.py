@@ -133,13 +133,16 @@ class StoreOperations(QObject):
 
         task = self.runner.run(
             label,
-            lambda progress: service.create(
-                name,
-                request.engine,
-                options,
-                use_keyring=use_keyring,
-                progress=progress,
-                cancel=cancel,
+            lambda progress: _in_turn(
+                lambda: service.create(
+                    name,
+                    request.engine,
+                    options,
+                    use_keyring=use_keyring,
+                    progress=progress,
+                    cancel=cancel,
+                ),
+                cancel,
             ),
             on_progress=self.progressed.emit,
             on_result=lambda record: self.message.emit(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from storedesk.cluster.kubeconfig import ContextInfo
     from storedesk.provisioning.monitor import Snapshot
     from storedesk.provisioning.service import ClusterInfo, StoreService
-    from storedesk.sim import Simulator
+    from storedesk.sim.process import SimulatorProcess
 
 
 _frozen = False
@@ -119,7 +119,7 @@ class ClusterSession(QObject):
         self.generation = 0
         self.state = ClusterState(Connection.CONNECTING)
         self.service: StoreService | None = None
-        self.demo: Simulator | None = None
+        self.demo: SimulatorProcess | None = None
         self._choice: ContextChoice | None = None
         self._user_choices: list[ContextChoice] = []
         self._monitor: MonitorWorker | None = None
@@ -292,7 +292,7 @@ class ClusterSession(QObject):
         if generation == self.generation:
             self._set_state(ClusterState(Connection.NO_CLUSTER, choice, describe_error(error)))
 
-    def _demo_started(self, simulator: Simulator) -> None:
+    def _demo_started(self, simulator: SimulatorProcess) -> None:
         self.demo = simulator
         self.select(self._demo_choice(simulator))
 
@@ -314,7 +314,7 @@ class ClusterSession(QObject):
         worker.deleteLater()
 
     @staticmethod
-    def _demo_choice(simulator: Simulator) -> ContextChoice:
+    def _demo_choice(simulator: SimulatorProcess) -> ContextChoice:
         return ContextChoice(
             simulator.context, str(simulator.kubeconfig), demo=True, server=simulator.url
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
+from storedesk.cluster.kube import NAMESPACES
 from storedesk.cluster.kubeconfig import resolve_target
 from storedesk.domain import names
 from storedesk.domain.models import Phase
@@ -175,7 +177,7 @@ def test_switching_context_shows_the_other_clusters_stores(
 
 
 def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
-    qtbot, tmp_path: Path, open_window: Callable[..., MainWindow]
+    qtbot, tmp_path: Path, data_dir: Path, open_window: Callable[..., MainWindow]
 ) -> None:
     window = open_window(tmp_path / "missing-kubeconfig")
     qtbot.waitUntil(
@@ -192,6 +194,13 @@ def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
     assert "Demo mode" in window.banner.message.text()
     assert "(demo)" in window.windowTitle()
     assert window.actions.new_store.isEnabled()
+    # The demo cluster runs in a child process (its work never holds this process's
+    # interpreter lock) and stops with the window, saving its state for the next start.
+    demo = window.session.demo
+    assert demo.pid != os.getpid() and demo.running
+    window.session.shutdown()
+    assert not demo.running
+    assert (data_dir / "demo" / "state.json").exists()
 
 
 def test_closing_while_a_create_runs_asks_then_waits_for_it(qtbot, window: MainWindow) -> None:
@@ -223,6 +232,25 @@ def test_closing_can_stop_running_operations(qtbot, window: MainWindow, sim) -> 
     last = [e for e in log.read("halted") if e.step == "operation"][-1]
     assert last.outcome == "failed"
     assert "cancelled" in last.message
+
+
+def test_creates_beyond_four_wait_their_turn_and_stopping_them_changes_nothing(
+    qtbot, window: MainWindow, sim
+) -> None:
+    sim.faults.latency = 0.05  # helm takes several seconds
+    stores = [f"queued-{i}" for i in range(6)]
+    for name in stores:
+        create_with_dialog(qtbot, window, name)
+    assert all(phase(window, name) == Phase.PROVISIONING for name in stores)  # rows at once
+    window.operations.cancel_all()
+    wait_idle(qtbot, window)
+    log = window.session.service.log
+    never_started = [name for name in stores if not log.read(name)]
+    # Four creates work at once; the two that were still waiting for a turn did nothing.
+    assert len(never_started) >= 2
+    items, _ = window.session.service.kube.list(NAMESPACES)
+    namespaces = {n["metadata"]["name"] for n in items}
+    assert not namespaces & {f"store-{name}" for name in never_started}
 
 
 def test_the_window_stays_responsive_while_stores_provision(qtbot, window: MainWindow) -> None:

@@ -1,0 +1,101 @@
+"""The simulator as a child process (`python -m storedesk.sim`), started and stopped from Python.
+
+The app's demo cluster runs this way so that the simulator's work never takes the
+interpreter lock from the window's GUI thread; the benchmarks run it this way to measure
+the client's and the server's CPU apart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from storedesk.cluster.tools import in_background, stop_process
+from storedesk.errors import ClusterUnreachable
+from storedesk.sim import CONTEXT
+
+START_TIMEOUT = 30.0  # a large --state file takes a few seconds to load
+STOP_TIMEOUT = 15.0  # SIGTERM makes it save its state first
+_SERVING = " serving "  # the line `storedesk sim` prints once it answers requests
+
+
+class SimulatorProcess:
+    """One `python -m storedesk.sim` child; its output goes to `log_file`."""
+
+    def __init__(
+        self,
+        kubeconfig: Path,
+        log_file: Path,
+        *,
+        ready_delay: float = 3.0,
+        state_file: Path | None = None,
+        background: bool = False,
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self.context = CONTEXT
+        self.log_file = log_file
+        self.ready_delay = ready_delay
+        self.state_file = state_file
+        self.background = background  # at a lower CPU priority than this process
+        self.url = ""
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    def argv(self) -> tuple[str, ...]:
+        """The child's command line."""
+        argv = [sys.executable, "-m", "storedesk.sim", "--kubeconfig", str(self.kubeconfig)]
+        argv += ["--ready-delay", str(self.ready_delay), "--exit-when-stdin-closes"]
+        if self.state_file is not None:
+            argv += ["--state", str(self.state_file)]
+        return in_background(tuple(argv)) if self.background else tuple(argv)
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        assert self._popen is not None, "not started"
+        return self._popen.pid
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is alive."""
+        return self._popen is not None and self._popen.poll() is None
+
+    def start(self) -> SimulatorProcess:
+        """Start the child and wait until it serves (blocking: not on a GUI thread)."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("wb") as log:
+            # We keep the write end of its stdin and never write: when this process ends,
+            # however it ends, the pipe closes and the child stops (saving its state)
+            # instead of living on as an orphan holding a port.
+            self._popen = subprocess.Popen(
+                self.argv(), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while _SERVING not in (text := self.log_file.read_text(errors="replace")):
+            if self._popen.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                said = text.strip().splitlines()[-1:] or ["no output"]
+                raise ClusterUnreachable(
+                    f"the built-in simulator did not start: {said[0]}",
+                    hint=f"its log is {self.log_file}",
+                )
+            time.sleep(0.05)
+        self.url = text.split(_SERVING, 1)[1].split()[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop the child (it saves its state first); kill it if it does not stop in time."""
+        if self._popen is not None:
+            stop_process(self._popen, STOP_TIMEOUT)
+
+    def __enter__(self) -> SimulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
