@@ -25,7 +25,6 @@ SPEC = Spec(
     "gui_refresh",
     "Status cost at scale (GUI thread): time per refresh",
     "<= 20 ms at 200 stores",
-    needs_gui=True,
 )
 READY_DELAY = 0.3
 REFRESHES = 10

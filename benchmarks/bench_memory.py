@@ -20,7 +20,6 @@ SPEC = Spec(
     "memory",
     "Memory: resident set with 200 stores listed",
     "<= 250 MB",
-    needs_gui=True,
 )
 GOAL_MB = 250.0
 READY_DELAY = 0.3

@@ -23,7 +23,6 @@ SPEC = Spec(
     "responsiveness",
     "Responsiveness: longest GUI-thread stall while 20 stores provision",
     "<= 50 ms",
-    needs_gui=True,
 )
 STORES = 20
 READY_DELAY = 2.0

@@ -24,7 +24,9 @@ from benchmarks.population import add_stores, all_ready, blueprint, store_names
 from benchmarks.simproc import SimProcess
 from benchmarks.stores import service_for
 from storedesk.domain.models import STORE_LABEL
+from storedesk.sim import resources
 from storedesk.sim.resources import RESOURCE_TYPES
+from storedesk.sim.validation import validate_object
 
 SPEC = Spec("7", "simulator", "The simulator: list and watch throughput, memory per object", "")
 READY_DELAY = 0.3
@@ -158,6 +160,20 @@ def fan_out(url: str, sim: SimProcess, pods: list[tuple[str, str]]) -> dict[str,
     }
 
 
+def validation_cost(objects: list[dict[str, Any]]) -> dict[str, float]:
+    """Strict schema validation (what every write pays) of the live pods, in this process."""
+    pod = resources.by_kind("v1", "Pod")
+    assert pod is not None
+    validate_object(objects[0], pod)  # the first call compiles the schema walkers
+    started = time.perf_counter()
+    for obj in objects:
+        validate_object(obj, pod)
+    return {
+        "objects": len(objects),
+        "ms_per_object": round((time.perf_counter() - started) / len(objects) * 1000, 3),
+    }
+
+
 def run(ctx: Context) -> Outcome:
     """200 stores (50 with --quick)."""
     stores = 50 if ctx.quick else 200
@@ -196,6 +212,7 @@ def run(ctx: Context) -> Outcome:
                 seconds,
             ),
         }
+        validation = validation_cost(pod_list)
         watches = {
             "initial_events": initial_events(sim.url, len(pods), ctx.reps(5, 2)),
             "live_fan_out": fan_out(sim.url, sim, pods),
@@ -221,6 +238,7 @@ def run(ctx: Context) -> Outcome:
             "version": version,
             "lists": lists,
             "watches": watches,
+            "validation": validation,
         },
         notes=[
             f"memory: {per_object / 1024:.1f} KiB of RSS per object ({added} objects added "
@@ -228,5 +246,6 @@ def run(ctx: Context) -> Outcome:
             f"watch: {watches['initial_events']['events_per_s']:g} events/s from "
             f"resourceVersion 0, {watches['live_fan_out']['events_per_s']:g} events/s "
             f"to {WATCHERS} watchers",
+            f"strict schema validation: {validation['ms_per_object']:g} ms per pod",
         ],
     )

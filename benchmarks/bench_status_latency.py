@@ -37,7 +37,6 @@ SPEC = Spec(
     "status_latency",
     "Status latency: pod Ready on the cluster to Ready in the table model",
     "p95 <= 1 s",
-    needs_gui=True,
 )
 STORES = 20
 READY_DELAY = 0.5

@@ -30,7 +30,6 @@ class Spec:
     key: str  # what --only names
     title: str
     goal: str  # e.g. "ratio <= 1.10"; "" when the issue sets none
-    needs_gui: bool = False
 
 
 @dataclass
@@ -119,13 +118,6 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def timed(work: Callable[[], Any]) -> tuple[float, Any]:
-    """(seconds, result) of one call."""
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, every: float = 0.05) -> float:

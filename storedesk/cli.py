@@ -178,23 +178,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             {"context": service.target.context, "stores": [record_json(r) for r in records]}
         )
         return 0
-    from storedesk.domain.status import describe_age, status_text
+    from storedesk.domain.status import TABLE_HEADER, table_row
 
     now = datetime.now(UTC)
-    _print_table(
-        ["NAME", "ENGINE", "STATUS", "PODS", "URL", "AGE"],
-        [
-            [
-                r.name,
-                r.engine,
-                status_text(r.status),
-                f"{r.status.pods_ready}/{r.status.pods_total}",
-                r.url or "",
-                describe_age(r.created, now),
-            ]
-            for r in records
-        ],
-    )
+    _print_table(list(TABLE_HEADER), [list(table_row(r, now)) for r in records])
     return 0
 
 

@@ -110,8 +110,22 @@ class KubeClient:
     ) -> Any:
         """One API request; returns the decoded JSON body."""
         response = self._send(method, path, query, body, content_type, accept, timeout)
-        data = response.read()
-        return json.loads(data) if data else None
+        data = self._body(response)
+        try:
+            return json.loads(data) if data else None
+        except ValueError:
+            raise OperationFailed(
+                f"{method} {path}: the cluster's answer is not JSON ({len(data)} bytes)"
+            ) from None
+
+    def _body(self, response: Any) -> bytes:
+        # The body arrives after the status line: the connection can still drop here.
+        import urllib3
+
+        try:
+            return response.read()
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise self._unreachable(e) from None
 
     def _send(
         self,
@@ -152,7 +166,7 @@ class KubeClient:
         except Exception as e:  # the client's own errors (e.g. an exec plugin failing)
             raise self._unreachable(e) from None
         if response.status >= 400:
-            raise self._translate(response.status, response.read(), method, path)
+            raise self._translate(response.status, self._body(response), method, path)
         return response
 
     def _unreachable(self, error: Exception) -> ClusterUnreachable:

@@ -19,8 +19,6 @@ from storedesk.domain.models import NAMESPACE_PREFIX
 from storedesk.domain.names import MAX_LENGTH
 from storedesk.errors import InvalidInput
 
-SETUP_JOB_LABEL = "storedesk.io/component=setup"
-
 # A DNS-1123 subdomain: dot-separated labels of a-z, 0-9 and inner hyphens.
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _MAX_DOMAIN = 253 - MAX_LENGTH - 1  # `<store>.<domain>` must stay a valid hostname
@@ -110,7 +108,6 @@ class Engine:
     admin_path: str  # where the shop's admin lives on the store's host
     available: bool = True
     unavailable_reason: str | None = None
-    setup_job_label: str = SETUP_JOB_LABEL
 
     def release_name(self, store: str) -> str:
         """The helm release of `store` (its name: at most 20 characters, within helm's 53)."""

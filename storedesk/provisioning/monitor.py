@@ -42,7 +42,6 @@ class Snapshot:
     reachable: bool
     error: str | None
     cluster: ClusterInfo | None
-    taken: datetime
 
 
 def _describe(status: StoreStatus) -> str:
@@ -243,7 +242,7 @@ class StatusMonitor:
 
     def _publish(self, *, reachable: bool, error: str | None) -> None:
         records = self._records if reachable else tuple(unknown(r, error) for r in self._records)
-        self.on_update(Snapshot(records, reachable, error, self._cluster, datetime.now(UTC)))
+        self.on_update(Snapshot(records, reachable, error, self._cluster))
 
     def _drain(self) -> None:
         """Forget queued events of an earlier period (but keep stop/refresh requests)."""

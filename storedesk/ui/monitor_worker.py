@@ -47,10 +47,6 @@ class MonitorWorker(QObject):
         """Ask the monitor to end (it returns promptly; `finished` follows)."""
         self.monitor.stop()
 
-    def is_running(self) -> bool:
-        """Whether the monitor's thread still runs."""
-        return self._thread.isRunning()
-
     def wait(self, milliseconds: int) -> bool:
         """Block until the thread ended (only at shutdown, when no window is shown)."""
         return self._thread.wait(milliseconds)

@@ -242,12 +242,21 @@ def test_creates_beyond_four_wait_their_turn_and_stopping_them_changes_nothing(
     for name in stores:
         create_with_dialog(qtbot, window, name)
     assert all(phase(window, name) == Phase.PROVISIONING for name in stores)  # rows at once
+    log = window.session.service.log
+
+    def started() -> list[str]:
+        return [name for name in stores if log.read(name)]
+
+    # Once a create runs helm, the others had time to start, had they not been queued.
+    qtbot.waitUntil(
+        lambda: any(e.step == "helm" for name in stores for e in log.read(name)),
+        timeout=TIMEOUT_MS,
+    )
+    assert len(started()) == 4  # four work at once
     window.operations.cancel_all()
     wait_idle(qtbot, window)
-    log = window.session.service.log
-    never_started = [name for name in stores if not log.read(name)]
-    # Four creates work at once; the two that were still waiting for a turn did nothing.
-    assert len(never_started) >= 2
+    never_started = [name for name in stores if name not in started()]
+    assert len(never_started) == 2  # the two still waiting for a turn did nothing
     items, _ = window.session.service.kube.list(NAMESPACES)
     namespaces = {n["metadata"]["name"] for n in items}
     assert not namespaces & {f"store-{name}" for name in never_started}

@@ -217,11 +217,10 @@ def test_image_failure_stops_helm_early(sim, tmp_path: Path, store: str) -> None
     # instead of holding the store's lock until helm's timeout.
     sim.faults.fail_image("*wordpress:cli*", "ImagePullBackOff")
     service = service_for(sim, helm_binary("4"), tmp_path)
-    started = time.monotonic()
     with pytest.raises(OperationFailed, match="cannot pull image") as caught:
         service.create(store, timeout=300)
     assert "run `storedesk create" in str(caught.value)
-    assert time.monotonic() - started < 120  # far from helm's 300 s
+    assert not isinstance(caught.value, HelmTimeout)  # stopped, not left to time out
     sim.faults.clear_image_failures()
     assert service.create(store, wait=True).status.phase == Phase.READY  # and it repairs
 

@@ -55,12 +55,10 @@ def test_install_upgrade_rollback_uninstall(helm: HelmBinary, sim) -> None:
         if p["metadata"]["labels"].get("app.kubernetes.io/component") in ("web", "db")
     ]
     assert len(serving) == 3  # two web replicas, one database
-    assert all(
-        c["status"] == "True"
-        for p in serving
-        for c in p["status"]["conditions"]
-        if c["type"] == "Ready"
-    )
+    ready = [
+        c["status"] for p in serving for c in p["status"]["conditions"] if c["type"] == "Ready"
+    ]
+    assert ready == ["True"] * 3
     # The LimitRange and the quota were in force when the pods were admitted.
     quota = json.loads(
         run_tool(

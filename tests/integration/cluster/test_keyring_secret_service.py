@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from pathlib import Path
 
@@ -166,20 +165,19 @@ def test_locked_keyring_with_a_display_times_out(tmp_path: Path) -> None:
         }
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         script = textwrap.dedent(TRY_SET.format(timeout=3))
-        started = time.monotonic()
         done = subprocess.run(
             ["dbus-run-session", "--", "sh", "-c",
              'gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec "$@"',
              "session", sys.executable, "-c", script],
             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
-        elapsed = time.monotonic() - started
     finally:
         xvfb.terminate()
         xvfb.wait(10)
     first, second = results(done)
     assert first.startswith("KeyringUnavailable"), done.stdout + done.stderr
     assert "did not answer within 3s" in first and "unlock" in first
-    # The stuck call still holds the keyring: the next one fails at once instead of hanging.
-    assert second.startswith("KeyringUnavailable 0.0s") and "still waiting" in second
-    assert elapsed < 30
+    # The stuck call still holds the keyring: the next one fails without waiting out another
+    # timeout (or hanging).
+    assert second.startswith("KeyringUnavailable") and "still waiting" in second
+    assert float(second.split()[1].rstrip("s")) < 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from storedesk.domain.credentials import Credentials
@@ -69,7 +71,6 @@ def test_names_derived_from_the_store() -> None:
     assert WOOCOMMERCE.release_name("shop") == "shop"
     assert WOOCOMMERCE.namespace("shop") == "store-shop"
     assert WOOCOMMERCE.credentials_secret("shop") == "shop-credentials"
-    assert WOOCOMMERCE.setup_job_label == "storedesk.io/component=setup"
     assert WOOCOMMERCE.admin_email("shop") == "admin@shop.localhost"
     assert WOOCOMMERCE.admin_email("shop", "example.com") == "admin@shop.example.com"
 
@@ -117,7 +118,18 @@ def test_values_take_normalised_options() -> None:
 
 
 def test_values_never_carry_a_secret() -> None:
-    assert "auth" not in WOOCOMMERCE.values("shop")
+    # The two are merged into helm's values: neither may override the other, and the
+    # plain ones, built without credentials, must hold no password.
+    plain = WOOCOMMERCE.values("shop", {"domain": "example.com", "tls": True})
+    secret = WOOCOMMERCE.secret_values(CREDENTIALS)
+    assert "auth" not in plain
+    assert not plain.keys() & secret.keys()
+    passwords = (
+        CREDENTIALS.admin_password,
+        CREDENTIALS.database_password,
+        CREDENTIALS.database_root_password,
+    )
+    assert not [p for p in passwords if p in json.dumps(plain)]
 
 
 def test_secret_values_follow_the_chart_contract() -> None:
