@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"storedesk {__version__}")
     parser.add_argument(
         "--kubeconfig",
-        help="kubeconfig file(s), joined like KUBECONFIG (default: $KUBECONFIG or ~/.kube/config)",
+        help="kubeconfig file, as kubectl takes it (default: the files in $KUBECONFIG, "
+        "merged, or ~/.kube/config)",
     )
     parser.add_argument("--context", help="kube context (default: the current one)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -43,6 +43,19 @@ class Unavailable(StoredeskError):
     exit_code = 3
 
 
+class DataDirUnavailable(Unavailable):
+    """Storedesk's own files on this machine (event logs, locks) cannot be used."""
+
+    @classmethod
+    def because(cls, what: str, path: object, error: OSError) -> DataDirUnavailable:
+        """The error for `what` at `path` failing with `error`."""
+        return cls(
+            f"cannot use {what} at {path}: {error.strerror or error}",
+            hint="check that the folder is writable and the disk not full "
+            "(STOREDESK_DATA_DIR chooses the folder)",
+        )
+
+
 class KubeconfigError(Unavailable):
     """The kubeconfig is missing or invalid, or the context does not exist."""
 

@@ -91,10 +91,6 @@ class KubeClient:
         self._api.configuration.retries = False
         self.server = self._api.configuration.host
 
-    def close(self) -> None:
-        """Release connections."""
-        self._api.close()
-
     # -- requests --------------------------------------------------------------------------
 
     def request(

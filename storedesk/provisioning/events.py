@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from storedesk.domain.models import OperationFact
+from storedesk.errors import DataDirUnavailable
 
 # Steps of an operation, in the order a create goes through them.
 STEPS = (
@@ -81,13 +82,16 @@ class EventLog:
 
     def append(self, entry: LogEntry) -> None:
         """Add one entry (atomic per line across processes)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         line = (entry.to_json() + "\n").encode()
-        fd = os.open(self.path(entry.store), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path(entry.store), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise DataDirUnavailable.because("the event log", self.folder, e) from None
 
     def read(self, store: str, limit: int | None = None) -> list[LogEntry]:
         """Entries of one store, oldest first (the newest `limit` if given)."""
@@ -95,6 +99,8 @@ class EventLog:
             lines = self.path(store).read_text().splitlines()
         except FileNotFoundError:
             return []
+        except OSError as e:
+            raise DataDirUnavailable.because("the event log", self.folder, e) from None
         entries = []
         for line in lines[-limit:] if limit else lines:
             try:
@@ -141,10 +147,6 @@ class EventLog:
             error_kind=finish.error_kind,
             finished=finish.time,
         )
-
-    def forget(self, store: str) -> None:
-        """Remove a store's log (after the store is deleted, on request)."""
-        self.path(store).unlink(missing_ok=True)
 
 
 def now() -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from storedesk.domain import engines
 from storedesk.domain.models import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
+    NAMESPACE_PREFIX,
     OPTIONS_ANNOTATION,
     STORE_LABEL,
     EventFact,
@@ -75,7 +76,7 @@ def scoped(feed: Feed, store: str) -> Feed:
     return Feed(
         feed.key,
         feed.resource,
-        field_selector=f"{feed.field_selector},involvedObject.namespace=store-{store}",
+        field_selector=f"{feed.field_selector},involvedObject.namespace={NAMESPACE_PREFIX}{store}",
     )
 
 
@@ -125,10 +126,7 @@ class FactsCache:
         events: dict[str, list[EventFact]] = defaultdict(list)
         for event in self._items["events"].values():
             events[event.namespace].append(event)
-        releases = {
-            key[0]: release
-            for key, release in convert.release_facts(self._items["releases"].values()).items()
-        }
+        releases = convert.release_facts(self._items["releases"].values())
         namespaces = {ns.name: ns for ns in self._items["namespaces"].values()}
         return ClusterFacts(namespaces, dict(pods), dict(jobs), releases, dict(events))
 
@@ -140,7 +138,7 @@ class ClusterFacts:
     namespaces: dict[str, NamespaceFact]
     pods: dict[str, list[PodFact]]
     jobs: dict[str, list[JobFact]]
-    releases: dict[str, ReleaseFact]  # the newest revision per namespace (release = store)
+    releases: dict[tuple[str, str], ReleaseFact]  # (namespace, release): the newest revision
     events: dict[str, list[EventFact]]
 
 
@@ -159,10 +157,10 @@ def collect(kube: KubeClient, store: str | None = None) -> FactsCache:
     return cache
 
 
-def store_options(namespace: NamespaceFact) -> dict[str, Any]:
-    """The engine options a store was created with (kept on its namespace)."""
+def store_options(annotations: Mapping[str, str]) -> dict[str, Any]:
+    """The engine options a store was created with, from its namespace's annotations."""
     try:
-        options = json.loads(namespace.annotations.get(OPTIONS_ANNOTATION) or "{}")
+        options = json.loads(annotations.get(OPTIONS_ANNOTATION) or "{}")
     except ValueError:
         options = {}
     return options if isinstance(options, dict) else {}
@@ -177,9 +175,8 @@ def record(
 ) -> StoreRecord:
     """One store's row."""
     ns = namespace.name
-    release = facts.releases.get(ns)
-    if release is not None and release.name != namespace.store:
-        release = None  # another release in the namespace is not the store's
+    # The store's release is named after it; others in its namespace are not its status.
+    release = facts.releases.get((ns, namespace.store))
     status = derive_status(
         namespace,
         facts.pods.get(ns, ()),
@@ -193,7 +190,7 @@ def record(
     url = admin_url = None
     try:
         engine = engines.get_engine(namespace.engine, require_available=False)
-        options = engines.resolve_options(store_options(namespace))
+        options = engines.resolve_options(store_options(namespace.annotations))
         url = engine.store_url(namespace.store, str(options["domain"]), tls=bool(options["tls"]))
         admin_url = engine.admin_url(
             namespace.store, str(options["domain"]), tls=bool(options["tls"])

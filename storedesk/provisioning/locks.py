@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from storedesk.cluster.kube import NAMESPACES, Conflict, KubeClient
 from storedesk.domain.models import LEASE_ANNOTATION
-from storedesk.errors import StoreBusy, StoredeskError
+from storedesk.errors import DataDirUnavailable, StoreBusy, StoredeskError
 
 LEASE_TTL = timedelta(seconds=60)
 _RENEW_EVERY = LEASE_TTL.total_seconds() / 3
@@ -111,8 +111,11 @@ class LocalLock:
 
     def acquire(self, operation: str) -> None:
         """Take the lock or raise StoreBusy naming who has it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        except OSError as e:
+            raise DataDirUnavailable.because("the lock file", self.path, e) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -52,13 +52,10 @@ def unknown(record: StoreRecord, error: str | None) -> StoreRecord:
     """A row as last seen, its status Unknown while the cluster does not answer."""
     if record.status.phase == Phase.UNKNOWN:
         return record
-    last = record.status.phase.value + (
-        f" ({record.status.reason})" if record.status.reason else ""
-    )
     status = StoreStatus(
         Phase.UNKNOWN,
         "cluster unreachable",
-        f"last seen: {last}; {error}",
+        f"last seen: {_describe(record.status)}; {error}",
         "check that the cluster is running and reachable; the status updates when it answers",
         record.status.pods_ready,
         record.status.pods_total,
@@ -80,6 +77,7 @@ class StatusMonitor:
         self._queue: queue.Queue[tuple[str, Any, Any]] = queue.Queue()
         self._responses: list[Any] = []
         self._responses_lock = threading.Lock()
+        self._generation: object = None  # the current connected period
         self._records: tuple[StoreRecord, ...] = ()
         self._cluster: ClusterInfo | None = None
 
@@ -102,7 +100,7 @@ class StatusMonitor:
         """Follow the cluster until stop() (blocking)."""
         backoff = 1.0
         while not self._stop.is_set():
-            generation = object()
+            generation = self._generation = object()
             try:
                 self._follow(generation)
                 backoff = 1.0
@@ -175,7 +173,8 @@ class StatusMonitor:
     def _watch(self, feed: Feed, version: str, generation: object) -> None:
         """Stream one feed into the queue, reopening the watch when the server ends it."""
         try:
-            while not self._stop.is_set():
+            # A watch of an earlier period (cut by a refresh or an error) must not reopen.
+            while not self._stop.is_set() and generation is self._generation:
                 for event in self.service.kube.watch(
                     feed.resource,
                     version,
@@ -245,16 +244,14 @@ class StatusMonitor:
         self.on_update(Snapshot(records, reachable, error, self._cluster))
 
     def _drain(self) -> None:
-        """Forget queued events of an earlier period (but keep stop/refresh requests)."""
-        keep = []
+        """Forget what was queued before the list just taken (refresh requests included:
+        that list answers them); a stop request stays."""
+        stopping = False
         with contextlib.suppress(queue.Empty):
             while True:
-                item = self._queue.get_nowait()
-                if item[0] in ("stop", "refresh"):
-                    keep.append(item)
-        for item in keep:
-            if item[0] == "stop":
-                self._queue.put(item)
+                stopping |= self._queue.get_nowait()[0] == "stop"
+        if stopping:
+            self._queue.put(("stop", None, None))
 
     def _wait(self, seconds: float) -> bool:
         """Sleep (interruptible by stop/refresh); True when stopping."""

@@ -251,9 +251,17 @@ class StoreService:
             existing = self.kube.get(NAMESPACES, ns_name)
             self._check_ownership(existing, name, chosen.name)
             # An existing store keeps the options it was made with, unless told otherwise.
-            previous = _options_of(existing)
+            previous = (
+                inventory.store_options(existing["metadata"].get("annotations") or {})
+                if existing
+                else {}
+            )
             resolved = engines.resolve_options({**previous, **(options or {})})
             values = chosen.values(name, resolved)
+            # Before anything changes: a locked keyring or an unreadable entry stops here.
+            credentials, source = self._find_credentials(
+                name, chosen, existing, resolved, use_keyring
+            )
             lease = Lease(self.kube, ns_name, "create")
             if existing is not None:
                 existing = lease.acquire(existing)
@@ -270,9 +278,6 @@ class StoreService:
                         },
                     )
             try:
-                credentials, source = self._find_credentials(
-                    name, chosen, existing, resolved, use_keyring
-                )
                 with Operation(self.log, name, "create", progress) as op:
                     op.note(
                         "validate",
@@ -332,9 +337,9 @@ class StoreService:
     def _check_ownership(self, namespace: dict | None, store: str, engine: str) -> None:
         if namespace is None:
             return
-        labels = namespace["metadata"].get("labels") or {}
         ns_name = namespace["metadata"]["name"]
-        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+        labels = namespace["metadata"].get("labels") or {}
+        if not convert.is_managed(namespace):
             raise NameTaken(
                 f"namespace {ns_name} exists and is not managed by Storedesk; "
                 f"Storedesk never touches it",
@@ -596,8 +601,7 @@ class StoreService:
                 with Operation(self.log, name, "delete", progress) as op:
                     self._forget_credentials(op, name, "the namespace was already gone")
                 return
-            labels = namespace["metadata"].get("labels") or {}
-            if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+            if not convert.is_managed(namespace):
                 raise NameTaken(
                     f"namespace {ns_name} is not managed by Storedesk; Storedesk never touches it"
                 )
@@ -670,13 +674,18 @@ class StoreService:
             store = path.stem
             if store in present:
                 continue
-            if _keyring_cleanup_pending(self.log.read(store, limit=20)):
-                # Best effort: a failure is logged by the operation, not raised here.
-                with (
-                    contextlib.suppress(StoredeskError),
-                    Operation(self.log, store, "delete") as op,
-                ):
-                    self._forget_credentials(op, store, "its namespace is gone")
+            if not _keyring_cleanup_pending(self.log.read(store, limit=20)):
+                continue
+            # Under the store's lock (a busy store waits for the next look): a create of
+            # the same name may be reusing these very passwords. Best effort: a failure is
+            # logged by the operation, not raised here.
+            with (
+                contextlib.suppress(StoredeskError),
+                local_lock(self.settings.data_dir, self.target.context, store, "delete"),
+            ):
+                if _keyring_cleanup_pending(self.log.read(store, limit=20)):
+                    with Operation(self.log, store, "delete") as op:
+                        self._forget_credentials(op, store, "its namespace is gone")
 
 
 def _keyring_cleanup_pending(entries: list[LogEntry]) -> bool:
@@ -765,18 +774,6 @@ class FailFast:
             OperationFact("create", running=True),
             now=datetime.now(UTC),
         )
-
-
-def _options_of(namespace: dict | None) -> dict[str, object]:
-    """The options recorded on a store's namespace (empty for a new store)."""
-    if namespace is None:
-        return {}
-    raw = (namespace["metadata"].get("annotations") or {}).get(OPTIONS_ANNOTATION)
-    try:
-        options = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return options if isinstance(options, dict) else {}
 
 
 def _last_deployed(history: list[ReleaseInfo], before: int) -> int | None:

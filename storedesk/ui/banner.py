@@ -15,7 +15,6 @@ class Level(Enum):
     """How serious the message is (decides the icon)."""
 
     INFO = QStyle.StandardPixmap.SP_MessageBoxInformation
-    WARNING = QStyle.StandardPixmap.SP_MessageBoxWarning
     ERROR = QStyle.StandardPixmap.SP_MessageBoxCritical
 
 

@@ -40,8 +40,6 @@ class CredentialsBox(QGroupBox):
         self.copy_user_button.clicked.connect(
             lambda: self.copy_user_requested.emit(self.user.text())
         )
-        self.note = QLabel("", self)
-        self.note.setWordWrap(True)
         user_row = QHBoxLayout()
         user_row.addWidget(self.user, 1)
         user_row.addWidget(self.copy_user_button)
@@ -53,7 +51,6 @@ class CredentialsBox(QGroupBox):
         form.addRow("User", user_row)
         form.addRow("Email", self.email)
         form.addRow("Password", password_row)
-        form.addRow(self.note)
         self._revealed = False
 
     def reset(self) -> None:
@@ -61,7 +58,6 @@ class CredentialsBox(QGroupBox):
         self.user.setText("admin")
         self.email.setText("shown with the password")
         self.hide_password()
-        self.note.setText("")
 
     def show_credentials(self, credentials: Credentials) -> None:
         """Show the login, password included (the user asked for it)."""

@@ -43,7 +43,7 @@ from storedesk.ui.icons import app_icon
 from storedesk.ui.new_store_dialog import NewStore, NewStoreDialog
 from storedesk.ui.operations import StoreOperations
 from storedesk.ui.palette import apply_theme
-from storedesk.ui.session import ClusterSession, ClusterState, Connection, ContextChoice
+from storedesk.ui.session import ClusterSession, ClusterState, ContextChoice
 from storedesk.ui.store_model import StoreTableModel
 from storedesk.ui.store_table import StoreTable
 from storedesk.ui.ui_settings import THEMES, LastContext, UiSettings
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         store_menu.addAction(a.quit)
         cluster_menu = self.menuBar().addMenu("&Cluster")
         self.context_menu = QMenu("Switch &context", self)
+        self.context_group = QActionGroup(self.context_menu)  # one checked context at a time
         cluster_menu.addAction(a.switch_context)
         cluster_menu.addMenu(self.context_menu)
         cluster_menu.addAction(a.start_demo)
@@ -300,7 +301,7 @@ class MainWindow(QMainWindow):
         """Read everything again (and retry connecting when not connected)."""
         self.session.refresh()
         name = self.table.selected_name()
-        if name:
+        if name and self.model.listed(name):  # a store still being created has no details yet
             self.loader.load(name)
 
     def report_failure(self, label: str, error: BaseException) -> None:
@@ -401,13 +402,12 @@ class MainWindow(QMainWindow):
 
     def _on_contexts(self, choices: list[ContextChoice], current: ContextChoice | None) -> None:
         self.context_bar.set_choices(choices, current)
-        self.context_menu.clear()
-        group = QActionGroup(self.context_menu)
+        self.context_menu.clear()  # deletes the actions, and with them their group membership
         for choice in choices:
             action = self.context_menu.addAction(choice.label)
             action.setCheckable(True)
             action.setChecked(choice == current)
-            group.addAction(action)
+            self.context_group.addAction(action)
             action.triggered.connect(lambda _=False, c=choice: self.session.select(c))
         self.context_menu.setEnabled(bool(choices))
 
@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
         a.copy_password.setEnabled(connected and record is not None)
         a.open_storefront.setEnabled(bool(record and record.url))
         a.open_admin.setEnabled(bool(record and record.admin_url))
-        a.start_demo.setEnabled(self.session.state.connection != Connection.STARTING_DEMO)
+        a.start_demo.setEnabled(not self.session.demo_starting)
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ operation started on another context never touch the table shown now.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -79,8 +80,10 @@ class StoreOperations(QObject):
         self.session = session
         self.model = model
         self.clipboard = clipboard
-        self._running: set[str] = set()
-        self._cancels: dict[str, threading.Event] = {}
+        # One entry per running create or delete (two can share a label: the same store
+        # name on two contexts), with the event that stops it.
+        self._running: dict[int, tuple[str, threading.Event]] = {}
+        self._ids = itertools.count()
 
     def create(self, request: NewStore, *, use_keyring: bool = True) -> bool:
         """Start creating a store; False (with a message) if that cannot start now."""
@@ -95,12 +98,12 @@ class StoreOperations(QObject):
 
     def running(self) -> list[str]:
         """The create and delete operations running in this window."""
-        return sorted(self._running)
+        return sorted(label for label, _ in self._running.values())
 
     def cancel_all(self) -> None:
         """Stop every running create and delete (helm is stopped; a re-run repairs)."""
-        for event in self._cancels.values():
-            event.set()
+        for _, cancel in self._running.values():
+            cancel.set()
 
     def _create(
         self,
@@ -113,19 +116,20 @@ class StoreOperations(QObject):
             return False
         name, label, generation = request.name, f"create {request.name}", self.session.generation
         self.model.set_busy(name, "creating")
-        self._running.add(label)
-        cancel = self._cancels[label] = threading.Event()
+        key, cancel = self._started(label)
         outcome: dict[str, str] = {}
 
         def failed(error: BaseException) -> None:
             from storedesk.errors import KeyringUnavailable
 
             outcome["error"] = str(error)
-            if isinstance(error, KeyringUnavailable) and use_keyring:
+            # Only while the same cluster is selected: the answer creates on the current one.
+            current = generation == self.session.generation
+            if isinstance(error, KeyringUnavailable) and use_keyring and current:
                 self.keyring_refused.emit(request, str(error))
 
         def ended() -> None:
-            self._ended(label)
+            self._ended(key)
             if generation == self.session.generation:
                 self.model.set_busy(name, None)
                 self.model.settle(name, outcome.get("error"))
@@ -161,11 +165,10 @@ class StoreOperations(QObject):
             return False
         label, generation = f"delete {name}", self.session.generation
         self.model.set_busy(name, "deleting")
-        self._running.add(label)
-        cancel = self._cancels[label] = threading.Event()
+        key, cancel = self._started(label)
 
         def ended() -> None:
-            self._ended(label)
+            self._ended(key)
             if generation == self.session.generation:
                 self.model.set_busy(name, None)
                 self.session.operation_ended()
@@ -224,9 +227,13 @@ class StoreOperations(QObject):
         )
         task.error.connect(on_error)
 
-    def _ended(self, label: str) -> None:
-        self._running.discard(label)
-        self._cancels.pop(label, None)
+    def _started(self, label: str) -> tuple[int, threading.Event]:
+        key, cancel = next(self._ids), threading.Event()
+        self._running[key] = (label, cancel)
+        return key, cancel
+
+    def _ended(self, key: int) -> None:
+        del self._running[key]
         if not self._running:
             self.idle.emit()
 

@@ -120,6 +120,7 @@ class ClusterSession(QObject):
         self.state = ClusterState(Connection.CONNECTING)
         self.service: StoreService | None = None
         self.demo: SimulatorProcess | None = None
+        self.demo_starting = False  # until the demo cluster serves (or fails to start)
         self._choice: ContextChoice | None = None
         self._user_choices: list[ContextChoice] = []
         self._monitor: MonitorWorker | None = None
@@ -145,6 +146,8 @@ class ClusterSession(QObject):
 
     def select(self, choice: ContextChoice) -> None:
         """Switch to `choice`: drop the rows shown, connect, and follow its stores."""
+        if choice == self._choice and self._monitor is not None:
+            return  # picked again from the menu: it is already followed
         self.generation += 1
         generation = self.generation
         self._retire_monitor()
@@ -180,17 +183,16 @@ class ClusterSession(QObject):
         if self.demo is not None:
             self.select(self._demo_choice(self.demo))
             return
+        if self.demo_starting:  # one demo cluster: its state file has one writer
+            return
+        self.demo_starting = True
         self._set_state(ClusterState(Connection.STARTING_DEMO, self._choice))
         task = self.runner.run(
             "start the demo cluster",
             lambda: start_demo(self.data_dir()),
             on_result=self._demo_started,
         )
-        task.error.connect(
-            lambda exc: self._set_state(
-                ClusterState(Connection.NO_CLUSTER, self._choice, describe_error(exc))
-            )
-        )
+        task.error.connect(self._demo_failed)
 
     def choices(self) -> list[ContextChoice]:
         """Every context to switch to: the kubeconfig's, and the demo's once it runs."""
@@ -293,8 +295,12 @@ class ClusterSession(QObject):
             self._set_state(ClusterState(Connection.NO_CLUSTER, choice, describe_error(error)))
 
     def _demo_started(self, simulator: SimulatorProcess) -> None:
-        self.demo = simulator
+        self.demo, self.demo_starting = simulator, False
         self.select(self._demo_choice(simulator))
+
+    def _demo_failed(self, error: BaseException) -> None:
+        self.demo_starting = False
+        self._set_state(ClusterState(Connection.NO_CLUSTER, self._choice, describe_error(error)))
 
     def _set_state(self, state: ClusterState) -> None:
         if state != self.state:
@@ -311,6 +317,13 @@ class ClusterSession(QObject):
         self._retired.discard(worker)
         if worker is self._monitor:  # it ended by itself: say so, and let Refresh restart
             self._monitor = None
+            self._set_state(
+                ClusterState(
+                    Connection.UNREACHABLE,
+                    self._choice,
+                    "Storedesk stopped following the cluster; Refresh starts again",
+                )
+            )
         worker.deleteLater()
 
     @staticmethod

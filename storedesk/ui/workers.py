@@ -33,9 +33,8 @@ class FunctionThread(QThread):
 
 
 class Task(QObject):
-    """One blocking call on a QThread: started, progress, then result or error, then finished."""
+    """One blocking call on a QThread: progress, then result or error, then finished."""
 
-    started = Signal()
     progress = Signal(object)  # whatever the work passes to its progress callback
     result = Signal(object)
     error = Signal(object)  # the exception
@@ -57,7 +56,6 @@ class Task(QObject):
 
     def start(self) -> None:
         """Start the work on its thread."""
-        self.started.emit()
         self._thread.start()
 
     def _run(self) -> None:
@@ -84,7 +82,6 @@ class TaskRunner(QObject):
     """Starts tasks, keeps them alive until they finish, and reports every failure once."""
 
     failed = Signal(str, object)  # label, exception
-    idle = Signal()  # the last running task finished
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -116,10 +113,6 @@ class TaskRunner(QObject):
         task.start()
         return task
 
-    def running(self) -> list[str]:
-        """Labels of the tasks that have not finished."""
-        return sorted(task.label for task in self._tasks)
-
     def wait(self, milliseconds: int) -> None:
         """Block until every task's thread ended (only at shutdown, when no window is shown)."""
         for task in list(self._tasks):
@@ -128,5 +121,3 @@ class TaskRunner(QObject):
     def _forget(self, task: Task) -> None:
         self._tasks.discard(task)
         task.deleteLater()
-        if not self._tasks:
-            self.idle.emit()

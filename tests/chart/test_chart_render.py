@@ -239,3 +239,35 @@ def _containers(doc: dict) -> list[dict]:
     if doc["kind"] in ("Deployment", "Job"):
         return doc["spec"]["template"]["spec"]["containers"]
     return []
+
+
+DNS_1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS_1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+@pytest.mark.helm
+def test_the_longest_store_name_keeps_every_derived_name_valid(tmp_path):
+    from storedesk.domain.names import MAX_LENGTH, validate_store_name
+
+    store = validate_store_name("s" + "0" * (MAX_LENGTH - 1))
+    namespace = f"store-{store}"
+    assert DNS_1123_LABEL.fullmatch(namespace) and len(namespace) <= 63
+    plain = values_file(tmp_path, {**PLAIN_VALUES, **SECRET_VALUES, "storeName": store})
+    args = ["template", store, str(CHART), "--namespace", namespace, "--values", str(plain)]
+    result = run_helm(helm_binary("4"), args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert len(docs) > 10
+    for doc in docs:
+        name = doc["metadata"]["name"]
+        assert DNS_1123_LABEL.fullmatch(name) and len(name) <= 63, name
+        labels = dict(doc["metadata"].get("labels") or {})
+        template = doc.get("spec", {}).get("template", {})
+        labels.update(template.get("metadata", {}).get("labels") or {})
+        assert all(len(str(value)) <= 63 for value in labels.values()), labels
+        if doc["kind"] == "Service":
+            assert DNS_1035_LABEL.fullmatch(name), name
+        if doc["kind"] == "Deployment":  # pods: <deployment>-<10 hash>-<5>, untruncated
+            assert len(f"{name}-{'x' * 10}-{'y' * 5}") <= 63, name
+        if doc["kind"] in ("Job", "StatefulSet"):  # job-name / revision-hash label values
+            assert len(f"{name}-{'x' * 10}") <= 63, name

@@ -167,6 +167,12 @@ def test_switching_context_shows_the_other_clusters_stores(
         qtbot.waitUntil(lambda: window.model.names() == ["alpha"], timeout=TIMEOUT_MS)
         window.context_menu.actions()[0].trigger()
         qtbot.waitUntil(lambda: window.model.names() == ["bravo"], timeout=TIMEOUT_MS)
+        wait_connected(qtbot, window)
+        # Picking the selected context again keeps following it: nothing is dropped.
+        followed = window.session.generation
+        window.context_menu.actions()[0].trigger()
+        assert window.session.generation == followed and window.model.names() == ["bravo"]
+        assert sum(a.isChecked() for a in window.context_menu.actions()) == 1
         window.close()
         # Opened again without --context: the context used last, not the kubeconfig's.
         again = open_window(sim.kubeconfig)
@@ -174,6 +180,18 @@ def test_switching_context_shows_the_other_clusters_stores(
         assert again.session.choice.name == "second"
         window.session.shutdown()
         again.session.shutdown()
+
+
+def processes_mentioning(text: str) -> list[Path]:
+    """The running processes whose command line holds `text`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(cmdline.parent)
+        except OSError:  # it ended while we looked
+            continue
+    return found
 
 
 def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
@@ -188,7 +206,10 @@ def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
     assert "does not exist" in window.banner.message.text()
     assert not window.actions.new_store.isEnabled()
     qtbot.mouseClick(window.banner.button("Start demo cluster"), Qt.MouseButton.LeftButton)
+    assert not window.actions.start_demo.isEnabled()  # starting: one demo cluster only
+    window.session.start_demo()  # asked again meanwhile (the banner can still offer it)
     wait_connected(qtbot, window)
+    assert len(processes_mentioning(str(data_dir / "demo" / "kubeconfig"))) == 1
     assert window.session.choice.demo
     assert window.context_bar.demo_badge.isVisible()
     assert "Demo mode" in window.banner.message.text()

@@ -184,6 +184,19 @@ def test_keyring_unavailable_is_a_choice_not_a_fallback(sim, tmp_path: Path) -> 
     assert "not saved in the keyring (--no-keyring)" in chosen.stderr
 
 
+def test_an_unusable_data_dir_exits_3_and_changes_nothing(sim, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    name = unique_store()
+    created = storedesk(sim, "create", name, data_dir=blocker / "data")
+    assert created.returncode == 3
+    assert "cannot use the lock file at" in created.stderr and "Traceback" not in created.stderr
+    assert run_tool(HELM4.kubectl, sim, "get", "ns", f"store-{name}", check=False).returncode
+    shown = storedesk(sim, "events", name, data_dir=blocker / "data")
+    assert shown.returncode == 3
+    assert "cannot use the event log at" in shown.stderr
+
+
 def test_busy_store_exits_4(sim, tmp_path: Path) -> None:
     from storedesk.provisioning.locks import local_lock
 
@@ -273,8 +286,9 @@ def test_interrupted_create_is_reported_and_repaired(sim, tmp_path: Path) -> Non
     shown = storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path)
     assert shown.returncode == 0, shown.stderr
     steps = [(e["operation"], e["step"], e["outcome"]) for e in json.loads(shown.stdout)]
-    assert ("create", "helm", "started") in steps  # the log shows how far it got
-    assert ("create", "operation", "ok") not in steps  # and never that it finished
+    assert ("create", "credentials", "ok") in steps  # the log shows how far it got
+    ends = [s for s in steps if s[1] == "operation" and s[2] != "started"]
+    assert ends == []  # and that it never finished
     repaired = storedesk(sim, "create", name, "--wait", data_dir=tmp_path)
     assert repaired.returncode == 0, repaired.stderr
     assert "removed the release helm left pending-install" in repaired.stderr

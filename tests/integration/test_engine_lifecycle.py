@@ -253,3 +253,22 @@ def test_delete_without_wait_forgets_the_credentials_once_the_namespace_is_gone(
     assert service.list_stores() == []  # the next look finishes the job
     assert keyring_lookup(sim.context, store) is None
     assert service.events(store)[-2].message.startswith("removed the saved credentials")
+
+
+def test_another_release_in_the_stores_namespace_does_not_hide_its_own(
+    sim, tmp_path: Path, store: str
+) -> None:
+    helm = helm_binary("4")
+    service = service_for(sim, helm, tmp_path)
+    assert service.create(store, wait=True).status.phase == Phase.READY
+    chart = tmp_path / "extra"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: extra\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n"
+    )
+    # Named to sort after the store's release: the first to be seen must not win.
+    run_tool(helm.path, sim, "install", "zz-extra", str(chart), "-n", f"store-{store}")
+    [record] = [r for r in service.list_stores() if r.name == store]
+    assert record.status.phase == Phase.READY
+    assert record.release_revision == 1

@@ -180,4 +180,4 @@ def test_locked_keyring_with_a_display_times_out(tmp_path: Path) -> None:
     # The stuck call still holds the keyring: the next one fails without waiting out another
     # timeout (or hanging).
     assert second.startswith("KeyringUnavailable") and "still waiting" in second
-    assert float(second.split()[1].rstrip("s")) < 3
+    assert float(second.split()[1].rstrip("s:")) < 3
