@@ -204,10 +204,14 @@ def test_default_ingress_class_is_the_clusters(helm, tmp_path):
 @pytest.mark.helm
 def test_images_are_official_and_pinned(helm, tmp_path):
     images = {c["image"] for doc in render(helm, tmp_path) for c in _containers(doc)}
+    # Digests from docker-library/repo-info (chart README, Images).
     assert images == {
-        "docker.io/library/wordpress:7.1.1-php8.3-apache",
-        "docker.io/library/mariadb:11.8.9",
-        "docker.io/library/wordpress:cli-2.12.0-php8.3",
+        "docker.io/library/wordpress:7.1.1-php8.3-apache"
+        "@sha256:51464c8fdb100c5cd2ebfaec1834cf111d993bc4929ef2330c1cc721eda0fc30",
+        "docker.io/library/mariadb:11.8.9"
+        "@sha256:2d2f4095530294735a857cfe22bb101e19b0849b416911c796ec4aa81b164a62",
+        "docker.io/library/wordpress:cli-2.12.0-php8.3"
+        "@sha256:2b5e9d4d3e51909dca1aaa4732e9f5e5bf0377c2114dbd8ff39f060bff202586",
     }
 
 

@@ -72,10 +72,13 @@ Names of the objects, shared between templates.
 {{- define "woocommerce.database" -}}{{ .Release.Name }}-database{{- end -}}
 
 {{/*
-A container image reference from {repository, tag}.
+A container image reference from {repository, tag, digest}: repository:tag@digest when the
+digest is set, so every node runs the very image that was pinned, not whatever the tag
+names today (the runtime pulls by digest; the tag stays for people reading it).
 */}}
 {{- define "woocommerce.image" -}}
 {{- printf "%s:%s" .repository .tag -}}
+{{- with .digest }}@{{ . }}{{ end -}}
 {{- end -}}
 
 {{/*
