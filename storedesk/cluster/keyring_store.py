@@ -1,4 +1,5 @@
-"""Store credentials in the OS keyring: service "storedesk", username "<context>/<store>".
+"""Store credentials in the OS keyring: service "storedesk", username from a KeyringKey
+("<context>/<store> (cluster <uid>)").
 
 Every keyring call runs in a daemon thread with a timeout: a locked keyring on a desktop
 blocks forever on an unlock prompt nobody may see. Failures become KeyringUnavailable
@@ -15,6 +16,7 @@ import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
+from storedesk.domain.credentials import KeyringKey
 from storedesk.errors import KeyringUnavailable
 
 DEFAULT_TIMEOUT = 10.0  # seconds
@@ -68,31 +70,23 @@ class CredentialStore:
         self.timeout = timeout
         self._backend = backend  # None: whatever `keyring` selects (PYTHON_KEYRING_BACKEND, ...)
 
-    @staticmethod
-    def username(context: str, store: str) -> str:
-        """The keyring username of a store's entry."""
-        return f"{context}/{store}"
-
-    def get(self, context: str, store: str) -> str | None:
+    def get(self, key: KeyringKey) -> str | None:
         """The stored value, or None when there is none."""
-        user = self.username(context, store)
-        return self._call("read", lambda ring: ring.get_password(self.service, user))
+        return self._call("read", lambda ring: ring.get_password(self.service, key.username))
 
-    def set(self, context: str, store: str, value: str) -> None:
+    def set(self, key: KeyringKey, value: str) -> None:
         """Store (or replace) the value."""
-        user = self.username(context, store)
-        self._call("save", lambda ring: ring.set_password(self.service, user, value), value)
+        self._call("save", lambda ring: ring.set_password(self.service, key.username, value), value)
 
-    def delete(self, context: str, store: str) -> None:
+    def delete(self, key: KeyringKey) -> None:
         """Remove the entry; a missing entry is fine."""
-        user = self.username(context, store)
 
         def remove(ring: KeyringBackend) -> None:
             try:
-                ring.delete_password(self.service, user)
+                ring.delete_password(self.service, key.username)
             except PasswordDeleteError:
                 # Backends raise this for "no such entry" too: only a real failure counts.
-                if ring.get_password(self.service, user) is not None:
+                if ring.get_password(self.service, key.username) is not None:
                     raise
 
         self._call("delete", remove)

@@ -30,6 +30,31 @@ SECRET_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class KeyringKey:
+    """Which keyring entry holds a store's credentials.
+
+    Context names repeat across clusters (every kind cluster is `kind-kind`), so the entry
+    is bound to something the cluster itself proves: the uid of its `kube-system`
+    namespace, made anew with every cluster. Entries of Storedesk 0.1 had no cluster
+    (`cluster=None`); they are only trusted once the store's Secret confirms them.
+    """
+
+    context: str
+    store: str
+    cluster: str | None
+
+    @property
+    def username(self) -> str:
+        """The entry's keyring username, readable in a passwords app."""
+        base = f"{self.context}/{self.store}"
+        return base if self.cluster is None else f"{base} (cluster {self.cluster})"
+
+    def legacy(self) -> KeyringKey:
+        """The same store's entry as Storedesk 0.1 named it (no cluster)."""
+        return KeyringKey(self.context, self.store, None)
+
+
 def new_password(length: int = PASSWORD_LENGTH) -> str:
     """A random password of letters and digits, starting with a letter, with every class."""
     while True:
@@ -63,15 +88,15 @@ class Credentials:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> Credentials:
+    def from_json(cls, text: str, source: str = "the keyring entry") -> Credentials:
         """Credentials from a keyring value written by to_json (extra keys are ignored)."""
         try:
             data = json.loads(text)
         except (TypeError, ValueError):
-            raise InvalidInput("the keyring entry is not a JSON object") from None
+            raise InvalidInput(f"{source} is not a JSON object") from None
         if not isinstance(data, dict):
-            raise InvalidInput("the keyring entry is not a JSON object")
-        return cls._from_fields(data, "the keyring entry", {f.name: f.name for f in fields(cls)})
+            raise InvalidInput(f"{source} is not a JSON object")
+        return cls.from_fields(data, source, {f.name: f.name for f in fields(cls)})
 
     @classmethod
     def from_secret_data(cls, data: Mapping[str, str]) -> Credentials:
@@ -84,10 +109,10 @@ class Credentials:
                 raise InvalidInput(
                     f"the credentials Secret's key '{key}' is not base64-encoded UTF-8 text"
                 ) from None
-        return cls._from_fields(decoded, "the credentials Secret", SECRET_KEYS)
+        return cls.from_fields(decoded, "the credentials Secret", SECRET_KEYS)
 
     @classmethod
-    def _from_fields(
+    def from_fields(
         cls, data: Mapping[str, object], source: str, keys: Mapping[str, str]
     ) -> Credentials:
         """Build from `data` whose key for each field is keys[field]; messages name keys only."""

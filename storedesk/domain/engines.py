@@ -55,11 +55,25 @@ OPTIONS: tuple[EngineOption, ...] = (
     ),
 )
 _DEFAULTS = {option.key: option.default for option in OPTIONS}
+# The chart's `auth.*` values and the Credentials field each carries.
+_AUTH_VALUES = {
+    "adminUser": "admin_user",
+    "adminEmail": "admin_email",
+    "adminPassword": "admin_password",
+    "databasePassword": "database_password",
+    "databaseRootPassword": "database_root_password",
+}
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _normalise(value: object) -> object:
-    """Text options as Storedesk uses them: trimmed, lowercase, no trailing dot."""
-    return value.strip().lower().rstrip(".") if isinstance(value, str) else value
+    """Text options as Storedesk uses them: trimmed, lowercase, no trailing dot. ASCII
+    only: str.lower() would turn a look-alike (the Kelvin sign) into a letter that passes."""
+    if not isinstance(value, str):
+        return value
+    return value.strip(" \t\n\r\v\f").translate(_ASCII_LOWER).rstrip(".")
 
 
 def option_problem(key: str, value: object) -> str | None:
@@ -132,15 +146,16 @@ class Engine:
 
     def secret_values(self, credentials: Credentials) -> dict[str, object]:
         """The chart's secret values: pass them through a private file or stdin, never argv."""
-        return {
-            "auth": {
-                "adminUser": credentials.admin_user,
-                "adminEmail": credentials.admin_email,
-                "adminPassword": credentials.admin_password,
-                "databasePassword": credentials.database_password,
-                "databaseRootPassword": credentials.database_root_password,
-            }
-        }
+        return {"auth": {name: getattr(credentials, field) for name, field in _AUTH_VALUES.items()}}
+
+    def credentials_from_values(self, values: Mapping[str, object]) -> Credentials:
+        """The credentials a release was installed with, read back from its values (the
+        inverse of secret_values); InvalidInput when they are not there."""
+        auth = values.get("auth")
+        if not isinstance(auth, Mapping):
+            raise InvalidInput("the release's values hold no credentials (no 'auth' section)")
+        keys = {field: name for name, field in _AUTH_VALUES.items()}
+        return Credentials.from_fields(auth, "the release's values", keys)
 
     def store_url(self, store: str, domain: str = "localhost", *, tls: bool = False) -> str:
         """Where shoppers open the store."""

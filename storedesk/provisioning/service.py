@@ -23,10 +23,10 @@ from storedesk import __version__
 from storedesk.cluster import facts as convert
 from storedesk.cluster.helm import HelmRunner, ReleaseInfo
 from storedesk.cluster.keyring_store import CredentialStore
-from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, SECRETS, KubeClient
+from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, KubeClient
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.domain import engines
-from storedesk.domain.credentials import Credentials
+from storedesk.domain.credentials import Credentials, KeyringKey
 from storedesk.domain.models import (
     CREATED_ANNOTATION,
     ENGINE_LABEL,
@@ -58,6 +58,7 @@ from storedesk.errors import (
 )
 from storedesk.provisioning import inventory
 from storedesk.provisioning.charts import chart_path
+from storedesk.provisioning.credentials import MESSAGES, Found, StoreCredentials
 from storedesk.provisioning.events import EventLog, LogEntry
 from storedesk.provisioning.locks import Lease, LocalLock, live_lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
@@ -65,6 +66,9 @@ from storedesk.provisioning.operation import Operation, Progress
 DEFAULT_TIMEOUT = 600.0  # seconds for helm and for waiting on a store
 POLL_EVERY = 0.25  # seconds between status checks while waiting on one store
 FAIL_FAST_EVERY = 2.0  # seconds between status checks while helm runs
+# Seconds helm runs before pods from an earlier attempt count: a rollout that replaces them
+# starts new pods well within this on any cluster we know.
+FAIL_FAST_SETTLE = 10.0
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,11 @@ class StoreService:
         """Where credentials are kept on this machine."""
         return self._keyring or CredentialStore()
 
+    @cached_property
+    def store_credentials(self) -> StoreCredentials:
+        """The stores' credentials across the keyring and this cluster."""
+        return StoreCredentials(self)
+
     # -- queries ---------------------------------------------------------------------------
 
     def cluster_info(self) -> ClusterInfo:
@@ -204,21 +213,20 @@ class StoreService:
         return StoreDetails(record, pod_facts, event_facts[:50], self.log.read(name, limit=200))
 
     def credentials(self, name: str) -> Credentials:
-        """A store's credentials: from the keyring, else from the cluster's Secret."""
+        """A store's credentials as its database knows them: the cluster's Secret, else
+        this machine's keyring copy for this cluster."""
         name = validate_store_name(name)
-        try:
-            stored = self.keyring.get(self.target.context, name)
-        except KeyringUnavailable:
-            stored = None  # reading the cluster's own copy is not a fallback store
-        if stored:
-            return Credentials.from_json(stored)
-        from_cluster = self._credentials_in_cluster(name)
-        if from_cluster is None:
-            raise StoreNotFound(
-                f"no credentials for store '{name}' on context '{self.target.context}'",
-                hint="`storedesk list` shows the stores",
-            )
-        return from_cluster
+        return self.store_credentials.current(name, engines.WOOCOMMERCE)
+
+    def recover_credentials(self, name: str) -> tuple[Credentials, str]:
+        """Read a store's passwords back (its Secret, else its helm release) and keep them
+        in the keyring for this cluster; returns them and where they were found."""
+        name = validate_store_name(name)
+        with local_lock(self.settings.data_dir, self.target.context, name, "recover"):
+            credentials, where = self.store_credentials.recover(name, engines.WOOCOMMERCE)
+            with Operation(self.log, name, "recover") as op:
+                op.note("credentials", "ok", f"recovered the passwords from {where}")
+        return credentials, where
 
     def events(self, name: str, limit: int | None = None) -> list[LogEntry]:
         """A store's event log, oldest first."""
@@ -259,9 +267,14 @@ class StoreService:
             resolved = engines.resolve_options({**previous, **(options or {})})
             values = chosen.values(name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
-            credentials, source = self._find_credentials(
-                name, chosen, existing, resolved, use_keyring
+            found, key = self.store_credentials.for_create(
+                name,
+                chosen,
+                exists=existing is not None,
+                admin_email=chosen.admin_email(name, str(resolved["domain"])),
+                use_keyring=use_keyring,
             )
+            credentials = found.credentials
             lease = Lease(self.kube, ns_name, "create")
             if existing is not None:
                 existing = lease.acquire(existing)
@@ -289,7 +302,7 @@ class StoreService:
                             self._create_namespace(ns_name, name, chosen.name, resolved, lease)
                             step.message = f"created namespace {ns_name}"
                     lease.keep_alive()
-                    self._save_credentials(op, name, credentials, source, use_keyring)
+                    self._save_credentials(op, found, key)
                     deadline = time.monotonic() + timeout
                     secrets = (
                         credentials.admin_password,
@@ -356,62 +369,17 @@ class StoreService:
                 hint="delete it first, or choose another name",
             )
 
-    def _find_credentials(
-        self,
-        name: str,
-        engine: engines.Engine,
-        namespace: dict | None,
-        options: dict[str, object],
-        use_keyring: bool,
-    ) -> tuple[Credentials, str]:
-        """Reuse what exists (keyring, then the cluster's Secret); generate otherwise."""
-        if use_keyring:
-            try:
-                stored = self.keyring.get(self.target.context, name)
-            except KeyringUnavailable as e:  # before anything changes: the user chooses
-                raise KeyringUnavailable(
-                    e.message,
-                    hint="unlock or start your keyring and retry, or choose to go "
-                    "on without it: --no-keyring (the passwords then stay only "
-                    "in the store's Secret on the cluster)",
-                ) from None
-            if stored:
-                return Credentials.from_json(stored), "keyring"
-        if namespace is not None:
-            found = self._credentials_in_cluster(name)
-            if found is not None:
-                return found, "cluster"
-        email = engine.admin_email(name, str(options["domain"]))
-        return Credentials.generate(admin_email=email), "generated"
-
-    def _credentials_in_cluster(self, name: str) -> Credentials | None:
-        secret = self.kube.get(
-            SECRETS,
-            engines.WOOCOMMERCE.credentials_secret(name),
-            engines.WOOCOMMERCE.namespace(name),
-        )
-        if secret is None or not secret.get("data"):
-            return None
-        return Credentials.from_secret_data(secret["data"])
-
-    def _save_credentials(
-        self, op: Operation, name: str, credentials: Credentials, source: str, use_keyring: bool
-    ) -> None:
-        messages = {
-            "keyring": "reused the passwords kept in the keyring",
-            "cluster": "reused the passwords from the store's Secret in the cluster (the "
-            "keyring had none)",
-            "generated": "generated new passwords",
-        }
-        with op.step("credentials", messages[source]) as step:
-            if not use_keyring:
+    def _save_credentials(self, op: Operation, found: Found, key: KeyringKey | None) -> None:
+        with op.step("credentials", MESSAGES[found.source]) as step:
+            if key is None:
                 step.message += (
                     "; not saved in the keyring (--no-keyring): they stay only "
                     "in the cluster's Secret"
                 )
-            elif source != "keyring":
-                self.keyring.set(self.target.context, name, credentials.to_json())
-                step.message += f"; saved in the keyring ({self.keyring.backend_name()})"
+            else:
+                self.store_credentials.save(key, found)
+                if not found.in_keyring:
+                    step.message += f"; saved in the keyring ({self.keyring.backend_name()})"
 
     def _create_namespace(
         self, ns_name: str, store: str, engine: str, options: dict[str, object], lease: Lease
@@ -590,21 +558,29 @@ class StoreService:
         name = validate_store_name(name)
         engine = engines.WOOCOMMERCE  # every engine names namespace and release alike
         ns_name = engine.namespace(name)
+        helm = self.helm  # HelmUnavailable before anything changes (the store stays as it is)
         with local_lock(self.settings.data_dir, self.target.context, name, "delete"):
             namespace = self.kube.get(NAMESPACES, ns_name)
+            key = self.store_credentials.key(name)
             if namespace is None:
-                if self.keyring.get(self.target.context, name) is None:
+                if self.keyring.get(key) is None:
                     raise StoreNotFound(
                         f"no store '{name}' on context '{self.target.context}'",
                         hint="`storedesk list` shows the stores",
                     )
                 with Operation(self.log, name, "delete", progress) as op:
-                    self._forget_credentials(op, name, "the namespace was already gone")
+                    self._forget_credentials(op, name, key, "the namespace was already gone")
                 return
             if not convert.is_managed(namespace):
                 raise NameTaken(
                     f"namespace {ns_name} is not managed by Storedesk; Storedesk never touches it"
                 )
+            # An entry of Storedesk 0.1 that this cluster confirms moves to this cluster's
+            # name now, so that forgetting the store later removes it too.
+            with contextlib.suppress(StoredeskError):
+                truth = self.store_credentials.in_cluster(name, engine)
+                if truth is not None:
+                    self.store_credentials.adopt_legacy(key, truth)
             lease = Lease(self.kube, ns_name, "delete")
             if not namespace["metadata"].get("deletionTimestamp"):
                 lease.acquire(namespace)
@@ -612,7 +588,7 @@ class StoreService:
                 try:
                     lease.keep_alive()
                     with op.step("helm", f"helm uninstall {name}") as step:
-                        if not self.helm.uninstall(
+                        if not helm.uninstall(
                             name, ns_name, wait=True, timeout=timeout, cancel=cancel
                         ):
                             step.message = "no helm release (already uninstalled)"
@@ -629,7 +605,7 @@ class StoreService:
                     )
                     return
                 self._wait_gone(op, ns_name, timeout, cancel)
-                self._forget_credentials(op, name, f"namespace {ns_name} is gone")
+                self._forget_credentials(op, name, key, f"namespace {ns_name} is gone")
 
     def _wait_gone(
         self, op: Operation, ns_name: str, timeout: float, cancel: threading.Event | None = None
@@ -650,11 +626,11 @@ class StoreService:
                     )
                 time.sleep(POLL_EVERY)
 
-    def _forget_credentials(self, op: Operation, name: str, why: str) -> None:
-        """Remove the keyring entry; the store is gone either way, so a keyring that does not
-        answer is reported (with how to finish later), not raised."""
+    def _forget_credentials(self, op: Operation, name: str, key: KeyringKey, why: str) -> None:
+        """Remove this cluster's keyring entry; the store is gone either way, so a keyring
+        that does not answer is reported (with how to finish later), not raised."""
         try:
-            self.keyring.delete(self.target.context, name)
+            self.store_credentials.forget(key)
         except KeyringUnavailable as e:
             op.note(
                 "keyring",
@@ -684,8 +660,9 @@ class StoreService:
                 local_lock(self.settings.data_dir, self.target.context, store, "delete"),
             ):
                 if _keyring_cleanup_pending(self.log.read(store, limit=20)):
+                    key = self.store_credentials.key(store)
                     with Operation(self.log, store, "delete") as op:
-                        self._forget_credentials(op, store, "its namespace is gone")
+                        self._forget_credentials(op, store, key, "its namespace is gone")
 
 
 def _keyring_cleanup_pending(entries: list[LogEntry]) -> bool:
@@ -701,9 +678,12 @@ class FailFast:
     failed (an image that cannot be pulled, a quota refusal, a crash loop), or the caller
     cancels, stop helm rather than wait out its timeout with the store's lock held.
 
-    It looks only once helm runs (not while helm waits for a slot), and only at what this
-    helm run produced: pods, Jobs and events left by an earlier, failed attempt would
-    otherwise stop the retry that is about to replace them."""
+    It looks only once helm runs (not while helm waits for a slot), and first only at what
+    this helm run produced: pods, Jobs and events left by an earlier, failed attempt would
+    otherwise stop the retry that is about to replace them. A pod from before counts once
+    helm has run for SETTLE seconds and no new pod of its workload has appeared: the retry
+    did not replace it (a crash loop the same chart cannot fix), and waiting out helm's
+    timeout would hold the store's lock for nothing."""
 
     def __init__(self, service: StoreService, store: str, cancel: threading.Event | None) -> None:
         self.service = service
@@ -714,6 +694,7 @@ class FailFast:
         self.started = threading.Event()  # helm tells us it runs
         self.failure: StoreStatus | None = None
         self._since = datetime.now(UTC) - timedelta(seconds=1)  # API times are whole seconds
+        self._running_since: float | None = None  # monotonic time helm was first seen running
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="fail-fast", daemon=True)
 
@@ -739,6 +720,8 @@ class FailFast:
                 return
             if not self.started.is_set():
                 continue
+            if self._running_since is None:
+                self._running_since = time.monotonic()
             try:
                 status = self._status()
             except StoredeskError:
@@ -755,9 +738,13 @@ class FailFast:
         def fresh(created: datetime | None) -> bool:
             return created is not None and created >= self._since
 
-        pods = [
-            convert.pod_fact(p) for p in kube.list(PODS, namespace=ns, label_selector=selector)[0]
-        ]
+        listed = kube.list(PODS, namespace=ns, label_selector=selector)[0]
+        pods = [p for p in (convert.pod_fact(p) for p in listed) if p is not None]
+        replaced = {_workload(p) for p in pods if fresh(p.created)}
+        settled = (
+            self._running_since is not None
+            and time.monotonic() - self._running_since >= FAIL_FAST_SETTLE
+        )
         jobs = [
             convert.job_fact(j) for j in kube.list(JOBS, namespace=ns, label_selector=selector)[0]
         ]
@@ -767,13 +754,21 @@ class FailFast:
         ]
         return derive_status(
             NamespaceFact(ns, self.store, engines.WOOCOMMERCE.name),
-            [p for p in pods if p is not None and fresh(p.created)],
+            [p for p in pods if fresh(p.created) or (settled and _workload(p) not in replaced)],
             [j for j in jobs if j is not None and fresh(j.created)],
             None,
             [e for e in events if fresh(e.last_seen)],
             OperationFact("create", running=True),
             now=datetime.now(UTC),
         )
+
+
+def _workload(pod: PodFact) -> tuple[str | None, str | None]:
+    """The workload a pod belongs to: a ReplicaSet's pods by their Deployment (its name
+    less the template hash), so a rollout's new pods replace the old ones."""
+    if pod.owner_kind == "ReplicaSet" and pod.owner_name:
+        return ("Deployment", pod.owner_name.rsplit("-", 1)[0])
+    return (pod.owner_kind, pod.owner_name)
 
 
 def _last_deployed(history: list[ReleaseInfo], before: int) -> int | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from storedesk.cluster.helm import HelmRunner
 from storedesk.cluster.kubeconfig import ClusterTarget
+from storedesk.domain.credentials import KeyringKey
 from storedesk.provisioning.service import Settings, StoreService
 from storedesk.sim import Simulator
 from tests.support import HelmBinary, run_tool
@@ -31,10 +32,15 @@ def service_for(
     return StoreService(target, settings=Settings(data_dir=data_dir, timeout=timeout), helm=runner)
 
 
-def keyring_lookup(context: str, store: str) -> dict | None:
+def keyring_key(sim: Simulator, store: str) -> KeyringKey:
+    """The keyring entry of `store` on `sim`: bound to this simulator's own identity."""
+    return StoreService(ClusterTarget((sim.kubeconfig,), sim.context)).store_credentials.key(store)
+
+
+def keyring_lookup(key: KeyringKey) -> dict | None:
     """Read the keyring entry with an independent client (secret-tool)."""
     result = subprocess.run(
-        ["secret-tool", "lookup", "service", "storedesk", "username", f"{context}/{store}"],
+        ["secret-tool", "lookup", "service", "storedesk", "username", key.username],
         capture_output=True,
         text=True,
     )

@@ -17,7 +17,7 @@ import yaml
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.cluster.tools import BACKGROUND_NICENESS
 from storedesk.domain.credentials import Credentials
-from tests.integration.engine_support import unique_store
+from tests.integration.engine_support import keyring_key, unique_store
 from tests.support import helm_binary, run_tool
 
 pytestmark = [pytest.mark.helm, pytest.mark.keyring]
@@ -81,13 +81,13 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
     )
     assert (
         shown["admin_password"]
-        == Credentials.from_json(CredentialStore().get(sim.context, name)).admin_password
+        == Credentials.from_json(CredentialStore().get(keyring_key(sim, name))).admin_password
     )
     events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
     assert [e["step"] for e in events][-3:] == ["helm", "wait", "operation"]
     deleted = storedesk(sim, "delete", name, "--yes", "--wait", data_dir=tmp_path)
     assert deleted.returncode == 0, deleted.stderr
-    assert CredentialStore().get(sim.context, name) is None
+    assert CredentialStore().get(keyring_key(sim, name)) is None
 
 
 def test_invalid_input_changes_nothing(sim, tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_busy_store_exits_4(sim, tmp_path: Path) -> None:
 def test_helm_runs_niced_and_no_password_reaches_argv_logs_or_events(sim, tmp_path: Path) -> None:
     name = unique_store()
     known = Credentials.generate(admin_email=f"admin@{name}.localhost")
-    CredentialStore().set(sim.context, name, known.to_json())
+    CredentialStore().set(keyring_key(sim, name), known.to_json())
     secrets = [known.admin_password, known.database_password, known.database_root_password]
     seen: set[str] = set()  # every process's argv, as often as it can be read
     niceness: set[int] = set()  # of the helm upgrade processes
@@ -245,7 +245,7 @@ def test_helm_runs_niced_and_no_password_reaches_argv_logs_or_events(sim, tmp_pa
         + "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     )
     assert not [p for p in secrets if p in logged]
-    CredentialStore().delete(sim.context, name)
+    CredentialStore().delete(keyring_key(sim, name))
 
 
 def test_interrupted_create_is_reported_and_repaired(sim, tmp_path: Path) -> None:
@@ -292,7 +292,7 @@ def test_interrupted_create_is_reported_and_repaired(sim, tmp_path: Path) -> Non
     repaired = storedesk(sim, "create", name, "--wait", data_dir=tmp_path)
     assert repaired.returncode == 0, repaired.stderr
     assert "removed the release helm left pending-install" in repaired.stderr
-    CredentialStore().delete(sim.context, name)
+    CredentialStore().delete(keyring_key(sim, name))
 
 
 def test_list_costs_the_same_api_calls_for_one_or_three_stores(sim, tmp_path: Path) -> None:

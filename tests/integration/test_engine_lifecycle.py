@@ -19,6 +19,7 @@ from storedesk.sim import Simulator
 from tests.integration.engine_support import (
     cluster_secret,
     helm_secrets,
+    keyring_key,
     keyring_lookup,
     service_for,
     unique_store,
@@ -29,11 +30,12 @@ pytestmark = [pytest.mark.helm, pytest.mark.keyring]
 
 
 @pytest.fixture
-def store() -> str:
+def store(sim: Simulator) -> str:
     """A fresh store name; its keyring entry is removed afterwards whatever happens."""
     name = unique_store()
+    key = keyring_key(sim, name)
     yield name
-    CredentialStore().delete("storedesk-sim", name)
+    CredentialStore().delete(key)
 
 
 def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: str) -> None:
@@ -41,7 +43,7 @@ def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: st
     record = service.create(store, wait=True)
     assert record.status.phase == Phase.READY
     assert record.url == f"http://{store}.localhost/"
-    saved = keyring_lookup(sim.context, store)
+    saved = keyring_lookup(keyring_key(sim, store))
     assert saved is not None and saved["admin_user"] == "admin"
     secret = cluster_secret(sim, helm, store)
     assert secret["admin-password"] == saved["admin_password"]
@@ -49,7 +51,7 @@ def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: st
 
     again = service.create(store, wait=True)
     assert again.status.phase == Phase.READY
-    assert keyring_lookup(sim.context, store) == saved  # no password rotated
+    assert keyring_lookup(keyring_key(sim, store)) == saved  # no password rotated
     assert cluster_secret(sim, helm, store) == secret
     assert again.release_revision == 2  # one helm upgrade, nothing more
     log = [e.message for e in service.events(store)]
@@ -58,7 +60,7 @@ def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: st
     service.delete(store, wait=True)
     assert run_tool(helm.kubectl, sim, "get", "ns", f"store-{store}", check=False).returncode == 1
     assert helm_secrets(sim, helm, store) == []
-    assert keyring_lookup(sim.context, store) is None
+    assert keyring_lookup(keyring_key(sim, store)) is None
     assert service.list_stores() == []
 
 
@@ -69,10 +71,10 @@ def test_recreate_reuses_the_cluster_secret_when_the_keyring_lost_it(
     service = service_for(sim, helm, tmp_path)
     service.create(store)
     before = cluster_secret(sim, helm, store)
-    CredentialStore().delete(sim.context, store)
+    CredentialStore().delete(keyring_key(sim, store))
     service.create(store)
     assert cluster_secret(sim, helm, store) == before
-    assert keyring_lookup(sim.context, store)["admin_password"] == before["admin-password"]
+    assert keyring_lookup(keyring_key(sim, store))["admin_password"] == before["admin-password"]
     assert any("from the store's Secret in the cluster" in e.message for e in service.events(store))
 
 
@@ -248,10 +250,10 @@ def test_delete_without_wait_forgets_the_credentials_once_the_namespace_is_gone(
     service.create(store)
     service.delete(store, wait=False)
     # The cluster side is not gone yet: the saved credentials must stay until it is.
-    assert keyring_lookup(sim.context, store) is not None
+    assert keyring_lookup(keyring_key(sim, store)) is not None
     run_tool(helm.kubectl, sim, "wait", "--for=delete", f"namespace/store-{store}", "--timeout=30s")
     assert service.list_stores() == []  # the next look finishes the job
-    assert keyring_lookup(sim.context, store) is None
+    assert keyring_lookup(keyring_key(sim, store)) is None
     assert service.events(store)[-2].message.startswith("removed the saved credentials")
 
 

@@ -15,6 +15,7 @@ import pytest
 from keyring.backends import fail
 
 from storedesk.cluster.keyring_store import CredentialStore
+from storedesk.domain.credentials import KeyringKey
 from storedesk.errors import KeyringUnavailable
 
 pytestmark = pytest.mark.keyring
@@ -28,9 +29,13 @@ def context() -> str:
     return f"arn:aws:eks:eu-west-1:1:cluster/test-{uuid.uuid4().hex[:8]}"
 
 
+def key(context: str, store: str, cluster: str | None = "uid-1") -> KeyringKey:
+    return KeyringKey(context, store, cluster)
+
+
 def secret_tool(context: str, store: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["secret-tool", "lookup", "service", "storedesk", "username", f"{context}/{store}"],
+        ["secret-tool", "lookup", "service", "storedesk", "username", key(context, store).username],
         capture_output=True,
         text=True,
         check=False,
@@ -40,34 +45,37 @@ def secret_tool(context: str, store: str) -> subprocess.CompletedProcess[str]:
 def test_stored_value_is_in_the_os_keyring(context: str) -> None:
     store = CredentialStore()
     value = '{"admin_user": "admin", "admin_password": "x7!long-generated"}'
-    store.set(context, "shop", value)
+    store.set(key(context, "shop"), value)
     found = secret_tool(context, "shop")
     assert (found.returncode, found.stdout) == (0, value)
-    assert store.get(context, "shop") == value
+    assert store.get(key(context, "shop")) == value
 
 
 def test_set_replaces(context: str) -> None:
     store = CredentialStore()
-    store.set(context, "shop", "first")
-    store.set(context, "shop", "second")
-    assert store.get(context, "shop") == "second"
+    store.set(key(context, "shop"), "first")
+    store.set(key(context, "shop"), "second")
+    assert store.get(key(context, "shop")) == "second"
     assert secret_tool(context, "shop").stdout == "second"
 
 
-def test_entries_are_per_context_and_store(context: str) -> None:
+def test_entries_are_per_context_store_and_cluster(context: str) -> None:
     store = CredentialStore()
-    store.set(context, "shop", "a")
-    assert store.get(context, "other") is None
-    assert store.get(context + "-2", "shop") is None
+    store.set(key(context, "shop"), "a")
+    assert store.get(key(context, "other")) is None
+    assert store.get(key(context + "-2", "shop")) is None
+    # Two clusters both called `kind-kind` never share an entry.
+    assert store.get(key(context, "shop", cluster="uid-2")) is None
+    assert store.get(key(context, "shop", cluster=None)) is None
 
 
 def test_delete_removes_and_missing_is_fine(context: str) -> None:
     store = CredentialStore()
-    store.set(context, "shop", "value")
-    store.delete(context, "shop")
+    store.set(key(context, "shop"), "value")
+    store.delete(key(context, "shop"))
     assert secret_tool(context, "shop").returncode != 0
-    assert store.get(context, "shop") is None
-    store.delete(context, "shop")  # nothing there: no error
+    assert store.get(key(context, "shop")) is None
+    store.delete(key(context, "shop"))  # nothing there: no error
 
 
 def test_reports_the_backend() -> None:
@@ -77,7 +85,7 @@ def test_reports_the_backend() -> None:
 def test_no_keyring_backend_is_reported_not_bypassed(context: str) -> None:
     store = CredentialStore(backend=fail.Keyring())
     with pytest.raises(KeyringUnavailable) as caught:
-        store.set(context, "shop", "top-secret-value")
+        store.set(key(context, "shop"), "top-secret-value")
     message = str(caught.value)
     assert "no OS keyring is available" in message
     assert "gnome-keyring or KWallet" in message and "continue without" in message
@@ -107,12 +115,13 @@ def results(done: subprocess.CompletedProcess) -> list[str]:
 TRY_SET = """
     import time
     from storedesk.cluster.keyring_store import CredentialStore
+    from storedesk.domain.credentials import KeyringKey
     from storedesk.errors import KeyringUnavailable
     store = CredentialStore(timeout={timeout})
     for attempt in (1, 2):
         started = time.monotonic()
         try:
-            store.set("ctx", "shop", "top-secret-value")
+            store.set(KeyringKey("ctx", "shop", "uid"), "top-secret-value")
             print("RESULT stored")
         except KeyringUnavailable as exc:
             print(f"RESULT KeyringUnavailable {{time.monotonic() - started:.1f}}s: {{exc}}")
