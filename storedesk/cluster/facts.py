@@ -55,9 +55,27 @@ def namespace_fact(namespace: Obj) -> NamespaceFact | None:
         terminating=bool(meta.get("deletionTimestamp"))
         or namespace.get("status", {}).get("phase") == "Terminating",
         created=timestamp(meta.get("creationTimestamp")),
+        deleting_since=timestamp(meta.get("deletionTimestamp")),
+        held_by=_held_by(namespace),
         labels=dict(labels),
         annotations=dict(meta.get("annotations") or {}),
     )
+
+
+# Conditions the namespace controller sets while something keeps a namespace terminating.
+_HOLDING_CONDITIONS = (
+    "NamespaceFinalizersRemaining",
+    "NamespaceContentRemaining",
+    "NamespaceDeletionContentFailure",
+    "NamespaceDeletionDiscoveryFailure",
+)
+
+
+def _held_by(namespace: Obj) -> str | None:
+    conditions = namespace.get("status", {}).get("conditions") or []
+    held = {c.get("type"): c.get("message") for c in conditions if c.get("status") == "True"}
+    told = [str(held[kind]) for kind in _HOLDING_CONDITIONS if held.get(kind)]
+    return "; ".join(told) or None
 
 
 def _container(status: Obj) -> ContainerFact:

@@ -42,6 +42,10 @@ class NamespaceFact:
     engine: str
     terminating: bool = False
     created: datetime | None = None
+    deleting_since: datetime | None = None
+    # What the namespace controller says keeps a terminating namespace (finalizers or
+    # content remaining), from its status conditions.
+    held_by: str | None = None
     labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     annotations: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 

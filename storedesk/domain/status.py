@@ -3,7 +3,9 @@
 `derive_status` decides in this order; the first rule that matches wins:
 
 1. The cluster did not answer: Unknown.
-2. The namespace is terminating, or a delete is running: Deleting.
+2. The namespace is terminating, or a delete is running: Deleting. One that has been
+   terminating for longer than STUCK_TERMINATING is Deleting with the reason "stuck
+   terminating", what holds it (the namespace controller's conditions) and what to do.
 3. A delete failed or was interrupted (release left `uninstalling`): Failed.
 4. A problem the cluster shows now: a container that cannot pull its image, cannot be
    created, or keeps crashing; a controller refused a pod for quota; the setup Job failed:
@@ -45,6 +47,8 @@ from storedesk.domain.models import (
     StoreStatus,
 )
 
+# A store namespace empties in seconds to a minute; past this, something holds it.
+STUCK_TERMINATING = timedelta(minutes=5)
 CRASH_TOLERANCE = 3  # restarts a crash-looping container gets while an operation runs
 CATCH_UP = timedelta(seconds=30)  # how long after an operation its release may lag behind
 
@@ -111,7 +115,7 @@ def derive_status(
             **counts,
         )
     if namespace.terminating:
-        return StoreStatus(Phase.DELETING, None, f"namespace {ns} is terminating", None, **counts)
+        return _terminating(namespace, now, counts)
     if deleting and running:
         return StoreStatus(Phase.DELETING, None, "Storedesk is deleting the store", None, **counts)
     if deleting and op.failed:
@@ -394,4 +398,26 @@ def table_row(record: StoreRecord, now: datetime) -> tuple[str, ...]:
         f"{status.pods_ready}/{status.pods_total}",
         describe_age(record.created, now),
         record.url or "-",
+    )
+
+
+def _terminating(namespace: NamespaceFact, now: datetime, counts: dict[str, int]) -> StoreStatus:
+    """Deleting; with what holds the namespace when it is stuck."""
+    ns = namespace.name
+    since = namespace.deleting_since
+    waited = now - since if since is not None else timedelta(0)
+    # Content and finalizers remain for a moment in every delete (pods stopping, volume
+    # protection): only time tells a namespace that is held from one that is emptying.
+    if waited < STUCK_TERMINATING:
+        return StoreStatus(Phase.DELETING, None, f"namespace {ns} is terminating", None, **counts)
+    held = namespace.held_by or "the cluster does not say what holds it"
+    minutes = int(waited.total_seconds() // 60)
+    return StoreStatus(
+        Phase.DELETING,
+        "stuck terminating",
+        f"namespace {ns} has been terminating for {minutes} min: {held}",
+        "a finalizer names a controller that has to finish first: start that controller "
+        "again, or remove the finalizer from the objects it names (`kubectl get all -n "
+        f"{ns}`, then `kubectl patch` their metadata.finalizers)",
+        **counts,
     )

@@ -23,10 +23,11 @@ from storedesk import __version__
 from storedesk.cluster import facts as convert
 from storedesk.cluster.helm import HelmRunner, ReleaseInfo
 from storedesk.cluster.keyring_store import CredentialStore
-from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, KubeClient
+from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, Conflict, KubeClient
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.domain import engines
 from storedesk.domain.credentials import Credentials, KeyringKey
+from storedesk.domain.limits import validate_timeout
 from storedesk.domain.models import (
     CREATED_ANNOTATION,
     ENGINE_LABEL,
@@ -53,6 +54,7 @@ from storedesk.errors import (
     KeyringUnavailable,
     NameTaken,
     OperationFailed,
+    StoreBusy,
     StoredeskError,
     StoreNotFound,
 )
@@ -248,7 +250,7 @@ class StoreService:
     ) -> StoreRecord:
         """Create a store, or converge an existing one (same passwords, same options unless
         given, one helm upgrade). Setting `cancel` stops it (helm included)."""
-        timeout = timeout or self.settings.timeout
+        timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
         chosen = engines.get_engine(engine)
         engines.resolve_options(options)  # bad options fail before anything else
@@ -384,6 +386,22 @@ class StoreService:
     def _create_namespace(
         self, ns_name: str, store: str, engine: str, options: dict[str, object], lease: Lease
     ) -> None:
+        try:
+            self._post_namespace(ns_name, store, engine, options, lease)
+        except Conflict:
+            # Another machine created the store between our look and now: its namespace
+            # is born with its lease, so this is a busy store, not a failure.
+            rival = self.kube.get(NAMESPACES, ns_name)
+            if rival is not None and convert.is_managed(rival):
+                lease.acquire(rival)  # raises StoreBusy naming the holder
+            raise StoreBusy(
+                f"store '{store}' was created elsewhere at the same moment",
+                hint="wait for that operation to finish, then retry",
+            ) from None
+
+    def _post_namespace(
+        self, ns_name: str, store: str, engine: str, options: dict[str, object], lease: Lease
+    ) -> None:
         self.kube.create(
             NAMESPACES,
             {
@@ -509,7 +527,7 @@ class StoreService:
         """Return the store to an earlier revision (default: the one before the current).
 
         Passwords are never rotated, so every revision carries the same ones."""
-        timeout = timeout or self.settings.timeout
+        timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
         ns_name = engines.WOOCOMMERCE.namespace(name)
         revisions = self.history(name)
@@ -518,9 +536,11 @@ class StoreService:
         known = {r.revision for r in revisions}
         if target is None or target not in known or target == current:
             raise InvalidInput(
-                f"store '{name}' has no revision {target} to roll back to"
-                if target
-                else f"store '{name}' has no earlier revision to roll back to",
+                f"store '{name}' has no earlier revision to roll back to"
+                if target is None
+                else f"store '{name}' is at revision {target} already"
+                if target == current
+                else f"store '{name}' has no revision {target} to roll back to",
                 hint="revisions: " + ", ".join(str(r) for r in sorted(known)),
             )
         with local_lock(self.settings.data_dir, self.target.context, name, "rollback"):
@@ -554,7 +574,7 @@ class StoreService:
     ) -> None:
         """Uninstall, delete the namespace, and (once it is gone) the keyring entry.
         Setting `cancel` stops helm; a namespace already being deleted stays so."""
-        timeout = timeout or self.settings.timeout
+        timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
         engine = engines.WOOCOMMERCE  # every engine names namespace and release alike
         ns_name = engine.namespace(name)
@@ -612,16 +632,22 @@ class StoreService:
     ) -> None:
         with op.step("wait", f"namespace {ns_name} is gone"):
             deadline = time.monotonic() + timeout
-            while self.kube.get(NAMESPACES, ns_name) is not None:
+            while (namespace := self.kube.get(NAMESPACES, ns_name)) is not None:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(
                         f"stopped waiting; namespace {ns_name} is still "
                         f"terminating and its saved credentials are kept"
                     )
                 if time.monotonic() > deadline:
+                    fact = convert.namespace_fact(namespace)
+                    held = f": {fact.held_by}" if fact and fact.held_by else ""
                     raise OperationFailed(
-                        f"namespace {ns_name} is still terminating after {timeout:.0f}s",
-                        hint="run the delete again later; the saved credentials are kept "
+                        f"namespace {ns_name} is still terminating after {timeout:.0f}s{held}",
+                        hint="a finalizer waits for a controller: start it again or remove "
+                        "the finalizer, then run the delete again; the saved credentials are "
+                        "kept until the namespace is gone"
+                        if held
+                        else "run the delete again later; the saved credentials are kept "
                         "until the namespace is gone",
                     )
                 time.sleep(POLL_EVERY)

@@ -110,7 +110,7 @@ def test_quota_exceeded_shows_failed_with_reason(sim, tmp_path: Path, store: str
     service = service_for(sim, helm, tmp_path)
     # helm then waits on the setup hook, whose pod the quota refuses too, until its timeout.
     with pytest.raises(OperationFailed, match="exceeded quota"):
-        service.create(store, wait=True, timeout=8)
+        service.create(store, wait=True, timeout=10)
     status = service.get_store(store).status
     assert (status.phase, status.reason) == (Phase.FAILED, "quota exceeded")
     assert "exceeded quota: admin-limit" in status.detail
@@ -208,7 +208,7 @@ def test_helm_timeout_names_the_latest_pod_events(tmp_path: Path, store: str) ->
     with Simulator(ready_delay=30) as slow:
         service = service_for(slow, helm_binary("4"), tmp_path)
         with pytest.raises(HelmTimeout) as caught:
-            service.create(store, timeout=3)
+            service.create(store, timeout=10)
     message = str(caught.value)
     assert f"Job/store-{store}/{store}-setup" in message  # what helm waited for
     assert f"latest events: pod/{store}-" in message  # and what the pods were doing

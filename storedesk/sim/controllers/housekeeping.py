@@ -3,6 +3,7 @@ binding, quota usage and disruption budgets."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from storedesk.sim import admission
@@ -77,16 +78,20 @@ class Housekeeping:
         if not ns["metadata"].get("deletionTimestamp"):
             self._populate(name)
             return
-        remaining = 0
+        kinds: Counter[str] = Counter()  # resource -> objects remaining
+        held: Counter[str] = Counter()  # finalizer -> objects it holds
         for rt in NAMESPACED:
             for obj in list(self.m.api.store.items(rt, name)):
-                remaining += 1
+                kinds[f"{rt.plural}.{rt.group}" if rt.group else rt.plural] += 1
+                held.update(obj["metadata"].get("finalizers") or ())
                 if not obj["metadata"].get("deletionTimestamp"):
                     self.m.api.delete(
                         rt, name, obj["metadata"]["name"], {"propagationPolicy": "Background"}
                     )
-        if remaining == 0:
+        if not kinds:
             self.m.api.finish_deletion(NAMESPACE, ns)
+            return
+        self.m.write_status(NAMESPACE, ns, _terminating_status(ns, kinds, held))
 
     def _populate(self, name: str) -> None:
         if self.m.api.store.get(SERVICE_ACCOUNT, name, "default") is None:
@@ -352,6 +357,57 @@ class Housekeeping:
             self.m.write_status(
                 INGRESS, ing, {"loadBalancer": {"ingress": [{"hostname": "localhost"}]}}
             )
+
+
+def _terminating_status(ns: Obj, kinds: Counter[str], held: Counter[str]) -> dict[str, Any]:
+    """A terminating namespace's status as kube's namespace controller words it."""
+    previous = ns.get("status", {}).get("conditions") or []
+
+    def remaining(counts: Counter[str], joiner: str) -> str:
+        return ", ".join(f"{k}{joiner}{n} resource instances" for k, n in sorted(counts.items()))
+
+    return {
+        "phase": "Terminating",
+        "conditions": [
+            condition(
+                "NamespaceDeletionDiscoveryFailure",
+                False,
+                "ResourcesDiscovered",
+                "All resources successfully discovered",
+                previous,
+            ),
+            condition(
+                "NamespaceDeletionGroupVersionParsingFailure",
+                False,
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed",
+                previous,
+            ),
+            condition(
+                "NamespaceDeletionContentFailure",
+                False,
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization",
+                previous,
+            ),
+            condition(
+                "NamespaceContentRemaining",
+                True,
+                "SomeResourcesRemain",
+                f"Some resources are remaining: {remaining(kinds, ' has ')}",
+                previous,
+            ),
+            condition(
+                "NamespaceFinalizersRemaining",
+                bool(held),
+                "SomeFinalizersRemain" if held else "ContentHasNoFinalizers",
+                f"Some content in the namespace has finalizers remaining: {remaining(held, ' in ')}"
+                if held
+                else "All content-preserving finalizers finished",
+                previous,
+            ),
+        ],
+    }
 
 
 def _address(pod: Obj) -> dict[str, Any]:

@@ -653,3 +653,25 @@ def test_a_pending_release_long_after_the_create_is_stuck() -> None:
     )
     status = derive_status(NS, [WP, DB], [], stuck, [], done, now=NOW)
     assert (status.phase, status.reason) == (Phase.FAILED, "stuck in pending-install")
+
+
+def test_a_namespace_emptying_for_a_moment_is_plain_deleting() -> None:
+    held = "Some content in the namespace has finalizers remaining: kubernetes.io/pvc-protection"
+    emptying = replace(
+        NS, terminating=True, deleting_since=NOW - timedelta(seconds=20), held_by=held
+    )
+    status = derive_status(emptying, [], [], None, [], None, now=NOW)
+    assert (status.phase, status.reason) == (Phase.DELETING, None)
+
+
+def test_a_namespace_terminating_for_long_says_it_is_stuck_and_what_holds_it() -> None:
+    held = "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+    stuck = replace(NS, terminating=True, deleting_since=NOW - timedelta(minutes=12), held_by=held)
+    status = derive_status(stuck, [], [], None, [], None, now=NOW)
+    assert (status.phase, status.reason) == (Phase.DELETING, "stuck terminating")
+    assert status.detail == f"namespace store-shop has been terminating for 12 min: {held}"
+    assert "remove the finalizer" in status.fix
+    silent = replace(stuck, held_by=None)
+    status = derive_status(silent, [], [], None, [], None, now=NOW)
+    assert status.reason == "stuck terminating"
+    assert "the cluster does not say what holds it" in status.detail
