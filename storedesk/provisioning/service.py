@@ -18,12 +18,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from storedesk import __version__
 from storedesk.cluster import facts as convert
 from storedesk.cluster.helm import HelmRunner, ReleaseInfo
 from storedesk.cluster.keyring_store import CredentialStore
-from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, Conflict, KubeClient
+from storedesk.cluster.kube import (
+    EVENTS,
+    INGRESSES,
+    JOBS,
+    NAMESPACES,
+    PODS,
+    Conflict,
+    KubeClient,
+)
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.domain import engines
 from storedesk.domain.credentials import Credentials, KeyringKey
@@ -49,6 +58,7 @@ from storedesk.domain.status import derive_status
 from storedesk.errors import (
     Cancelled,
     ClusterUnreachable,
+    Forbidden,
     HelmTimeout,
     InvalidInput,
     KeyringUnavailable,
@@ -268,6 +278,7 @@ class StoreService:
             )
             resolved = engines.resolve_options({**previous, **(options or {})})
             values = chosen.values(name, resolved)
+            self._check_host_free(chosen, name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
             found, key = self.store_credentials.for_create(
                 name,
@@ -348,6 +359,28 @@ class StoreService:
             finally:
                 lease.release()
         return self.get_store(name)
+
+    def _check_host_free(
+        self, engine: engines.Engine, store: str, options: dict[str, str | bool]
+    ) -> None:
+        """Refuse a host an Ingress outside the store already serves: the ingress
+        controller would send the store's shoppers to whichever it picks."""
+        host = urlsplit(engine.store_url(store, str(options["domain"]))).hostname
+        try:
+            ingresses, _ = self.kube.list(INGRESSES)
+        except Forbidden:
+            return  # not ours to see: the controller's own admission may still refuse it
+        for ingress in ingresses:
+            meta = ingress["metadata"]
+            if meta.get("namespace") == engine.namespace(store):
+                continue
+            hosts = {rule.get("host") for rule in ingress.get("spec", {}).get("rules") or ()}
+            if host in hosts:
+                raise NameTaken(
+                    f"host {host} is already served by ingress {meta['name']} in namespace "
+                    f"{meta.get('namespace')}",
+                    hint="choose another domain or store name",
+                )
 
     def _check_ownership(self, namespace: dict | None, store: str, engine: str) -> None:
         if namespace is None:

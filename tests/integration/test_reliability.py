@@ -132,3 +132,30 @@ def test_a_namespace_held_by_a_finalizer_is_named_with_the_way_out(sim, tmp_path
     )
     gone = storedesk(sim, "delete", name, "--yes", "--wait", data_dir=tmp_path)
     assert gone.returncode == 0, gone.stderr
+
+
+def test_a_host_another_ingress_serves_is_refused_before_anything_changes(
+    sim, tmp_path: Path
+) -> None:
+    name = unique_store()
+    run_tool(HELM4.kubectl, sim, "create", "namespace", "blog")
+    run_tool(
+        HELM4.kubectl,
+        sim,
+        "create",
+        "ingress",
+        "blog",
+        "-n",
+        "blog",
+        f"--rule={name}.example.com/*=blog:80",
+    )
+    refused = storedesk(sim, "create", name, "--domain", "example.com", data_dir=tmp_path)
+    assert refused.returncode == 2
+    assert (
+        f"host {name}.example.com is already served by ingress blog in namespace blog"
+        in refused.stderr
+    )
+    assert (
+        "NotFound"
+        in run_tool(HELM4.kubectl, sim, "get", "namespace", f"store-{name}", check=False).stderr
+    )
