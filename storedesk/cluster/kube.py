@@ -8,7 +8,9 @@ Every failure is translated here, once, into `storedesk.errors`.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -66,29 +68,30 @@ PODS = Resource("/api/v1", "pods")
 SECRETS = Resource("/api/v1", "secrets")
 EVENTS = Resource("/api/v1", "events")
 JOBS = Resource("/apis/batch/v1", "jobs")
+INGRESSES = Resource("/apis/networking.k8s.io/v1", "ingresses")
 
 
 class KubeClient:
     """The cluster behind one kubeconfig + context."""
 
-    def __init__(self, target: ClusterTarget, *, request_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        target: ClusterTarget,
+        *,
+        request_timeout: float = 10.0,
+        plugin_timeout: float | None = None,
+    ) -> None:
         # Imported here: the client takes ~0.6 s to import and the GUI must open first.
-        from kubernetes import config
-        from kubernetes.config.config_exception import ConfigException
+        from storedesk.cluster import kube_auth
 
         self.target = target
         self.request_timeout = request_timeout
-        try:
-            self._api = config.new_client_from_config(
-                persist_config=False, **target.client_kwargs()
-            )
-        except (ConfigException, OSError, ValueError, TypeError) as e:
-            raise KubeconfigError(
-                f"cannot use context {target.context!r} from {target.kubeconfig}: {e}",
-                hint="`kubectl config view` shows what kubectl makes of the kubeconfig",
-            ) from None
-        # Fail fast: urllib3's default retries turn an outage into a long hang.
-        self._api.configuration.retries = False
+        # Requests are never retried (a timeout means what it says); a credential plugin
+        # runs with a deadline and its failures name it.
+        self._api = kube_auth.new_api_client(
+            target,
+            plugin_timeout=kube_auth.PLUGIN_TIMEOUT if plugin_timeout is None else plugin_timeout,
+        )
         self.server = self._api.configuration.host
 
     # -- requests --------------------------------------------------------------------------
@@ -105,23 +108,26 @@ class KubeClient:
         timeout: float | tuple[float, float] | None = None,
     ) -> Any:
         """One API request; returns the decoded JSON body."""
+        timeout = timeout or self.request_timeout
         response = self._send(method, path, query, body, content_type, accept, timeout)
-        data = self._body(response)
+        data = self._body(response, timeout)
         try:
             return json.loads(data) if data else None
         except ValueError:
+            if _is_html(response.headers.get("Content-Type"), data):
+                raise self._html_page(response.status, data) from None
             raise OperationFailed(
                 f"{method} {path}: the cluster's answer is not JSON ({len(data)} bytes)"
             ) from None
 
-    def _body(self, response: Any) -> bytes:
+    def _body(self, response: Any, timeout: float | tuple[float, float]) -> bytes:
         # The body arrives after the status line: the connection can still drop here.
         import urllib3
 
         try:
             return response.read()
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            raise self._unreachable(e) from None
+            raise self._unreachable(e, timeout) from None
 
     def _send(
         self,
@@ -131,7 +137,7 @@ class KubeClient:
         body: Any,
         content_type: str,
         accept: str,
-        timeout: float | tuple[float, float] | None,
+        timeout: float | tuple[float, float],
     ) -> Any:
         import urllib3
 
@@ -149,36 +155,47 @@ class KubeClient:
                 auth_settings=["BearerToken"],
             )
             response = self._api.call_api(
-                method,
-                url,
-                header_params=headers,
-                body=body,
-                _request_timeout=timeout or self.request_timeout,
+                method, url, header_params=headers, body=body, _request_timeout=timeout
             )
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            raise self._unreachable(e) from None
+            raise self._unreachable(e, timeout) from None
         except StoredeskError:
-            raise
-        except Exception as e:  # the client's own errors (e.g. an exec plugin failing)
-            raise self._unreachable(e) from None
-        if response.status >= 400:
-            raise self._translate(response.status, self._body(response), method, path)
+            raise  # e.g. a credential plugin failing while it renews an expired token
+        except Exception as e:  # the client's own errors
+            raise self._unreachable(e, timeout) from None
+        if response.status >= 400 or _is_html_type(response.headers.get("Content-Type")):
+            data = self._body(response, timeout)
+            if _is_html(response.headers.get("Content-Type"), data):
+                raise self._html_page(response.status, data)
+            raise self._translate(response.status, data, method, path)
         return response
 
-    def _unreachable(self, error: Exception) -> ClusterUnreachable:
+    def _unreachable(
+        self, error: Exception, timeout: float | tuple[float, float] | None = None
+    ) -> ClusterUnreachable:
         reason = _root_cause(error)
+        where = f"the cluster of context {self.target.context!r} at {self.server}"
+        hint = (
+            "check that the cluster is running and reachable (VPN, network), "
+            "or pick another context"
+        )
+        if reason == "timed out" and timeout:
+            seconds = max(timeout) if isinstance(timeout, tuple) else timeout
+            return ClusterUnreachable(f"{where} did not answer within {seconds:g}s", hint=hint)
+        return ClusterUnreachable(f"cannot reach {where}: {reason}", hint=hint)
+
+    def _html_page(self, status: int, data: bytes) -> ClusterUnreachable:
+        # A proxy, a login portal or a web server: whatever it is, not the Kubernetes API.
+        title = _html_title(data)
         return ClusterUnreachable(
-            f"cannot reach the cluster of context {self.target.context!r} at {self.server}: "
-            f"{reason}",
-            hint="check that the cluster is running and reachable (VPN, network), or pick "
-            "another context",
+            f"the server at {self.server} answered with an HTML page, not the Kubernetes API "
+            f"(HTTP {status}{': ' + title if title else ''})",
+            hint=f"check the server address of context {self.target.context!r} in the "
+            "kubeconfig, and whether HTTPS_PROXY sends the request to a proxy",
         )
 
     def _translate(self, status: int, data: bytes, method: str, path: str) -> StoredeskError:
-        try:
-            message = json.loads(data).get("message") or data.decode(errors="replace")
-        except ValueError:
-            message = data.decode(errors="replace").strip() or f"HTTP {status}"
+        message = _server_message(data) or f"HTTP {status}"
         if status == 401:
             return KubeconfigError(
                 f"the cluster refused the credentials of context {self.target.context!r} "
@@ -249,6 +266,7 @@ class KubeClient:
         An expired resourceVersion arrives as an ERROR event with code 410: relist.
         `opened` receives the open response: its shutdown() ends the stream from another
         thread at once (a blocked read would otherwise wait for the next event)."""
+        timeout = (5.0, timeout_seconds + 10.0)
         response = self._send(
             "GET",
             resource.collection(),
@@ -263,7 +281,7 @@ class KubeClient:
             None,
             JSON,
             METADATA_ONLY_WATCH if metadata_only else JSON,
-            (5.0, timeout_seconds + 10.0),
+            timeout,
         )
         raw = response.response
         if opened is not None:
@@ -281,7 +299,7 @@ class KubeClient:
         except Exception as e:
             if stop is not None and stop.is_set():
                 return
-            raise self._unreachable(e) from None
+            raise self._unreachable(e, timeout) from None
         finally:
             raw.release_conn()
 
@@ -325,6 +343,46 @@ class KubeClient:
         except NotFound:
             return False
         return True
+
+
+_MESSAGE_CHARS = 500  # of a server's error text, in our one-line messages
+
+
+def _one_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    """`text` with its whitespace runs collapsed, cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _server_message(data: bytes) -> str:
+    """The message of a Status answer, else the body's text, on one line."""
+    try:
+        decoded = json.loads(data)
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
+        return _one_line(decoded["message"])
+    return _one_line(data.decode(errors="replace"))
+
+
+def _is_html_type(content_type: str | None) -> bool:
+    """Whether a Content-Type header announces a web page."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in ("text/html", "application/xhtml+xml")
+
+
+def _is_html(content_type: str | None, data: bytes) -> bool:
+    """Whether an answer is a web page (by its type, or by how its body starts)."""
+    if _is_html_type(content_type):
+        return True
+    start = data[:64].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def _html_title(data: bytes) -> str:
+    """The <title> of an HTML page, short and on one line ("" when it has none)."""
+    found = re.search(rb"<title[^>]*>(.*?)</title", data[:65536], re.IGNORECASE | re.DOTALL)
+    return _one_line(html.unescape(found.group(1).decode(errors="replace")), 100) if found else ""
 
 
 def _root_cause(error: BaseException) -> str:
