@@ -22,9 +22,8 @@ from typing import Any
 
 from benchmarks.harness import Context, Outcome, Spec, keyring_usable, median
 from benchmarks.simproc import SimProcess
-from storedesk.domain import engines
-from storedesk.domain.credentials import Credentials
-from storedesk.provisioning.charts import chart_path
+from storedesk.domain.models import store_namespace
+from storedesk.provisioning.engines import chart_path, engines
 
 SPEC = Spec(
     "1",
@@ -63,6 +62,9 @@ def _measured(argv: list[str], env: dict[str, str], sim: SimProcess) -> tuple[Ru
     return Run(wall, cpu, sim.cpu_seconds() - sim_before, steps), done.stdout
 
 
+WOOCOMMERCE = engines().get("woocommerce")
+
+
 class Variants:
     """The three ways to install one store, for one helm binary."""
 
@@ -70,7 +72,7 @@ class Variants:
         self.ctx, self.sim, self.major = ctx, sim, major
         self.helm = ctx.helm(major)
         self.use_keyring = use_keyring
-        self.chart = chart_path(engines.WOOCOMMERCE)
+        self.chart = chart_path(WOOCOMMERCE)
         self.env = {
             **os.environ,
             "STOREDESK_HELM": str(self.helm),
@@ -109,7 +111,7 @@ class Variants:
             name,
             str(self.chart),
             "--namespace",
-            engines.WOOCOMMERCE.namespace(name),
+            store_namespace(name),
             "--create-namespace",
             *wait_flag,
             "--timeout",
@@ -121,8 +123,8 @@ class Variants:
 
     def _values_file(self, name: str) -> Path:
         """The values Storedesk passes helm: plain ones and generated credentials."""
-        engine = engines.WOOCOMMERCE
-        credentials = Credentials.generate(engine.admin_email(name))
+        engine = WOOCOMMERCE
+        credentials = engine.generate_credentials(name, {})
         path = self.ctx.work / f"{name}-values.json"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:

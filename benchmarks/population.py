@@ -23,8 +23,7 @@ from typing import Any
 import yaml
 
 from storedesk.cluster.kube import NAMESPACES, SECRETS
-from storedesk.domain import engines
-from storedesk.domain.models import LEASE_ANNOTATION, Phase
+from storedesk.domain.models import LEASE_ANNOTATION, Phase, store_namespace
 from storedesk.provisioning.service import StoreService
 
 SEED = "benchseedq"  # distinctive: the copies replace every occurrence of it
@@ -63,7 +62,7 @@ def _encode_release(release: dict[str, Any]) -> str:
 def blueprint(service: StoreService, use_keyring: bool) -> Blueprint:
     """Create the seed store for real (helm, wait until Ready) and read back what it left."""
     service.create(SEED, wait=True, use_keyring=use_keyring)
-    ns_name = engines.WOOCOMMERCE.namespace(SEED)
+    ns_name = store_namespace(SEED)
     namespace = service.kube.get(NAMESPACES, ns_name)
     records, _ = service.kube.list(
         SECRETS, namespace=ns_name, label_selector=f"owner=helm,name={SEED}"

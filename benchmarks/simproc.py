@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psutil
 
-from storedesk.sim.process import SimulatorProcess
+from storedesk.provisioning.demo import SimulatorProcess
 
 
 class SimProcess(SimulatorProcess):

@@ -8,15 +8,19 @@ or keyring unavailable, 4 store busy. Progress goes to stderr, results to stdout
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from storedesk import __version__
-from storedesk.errors import InvalidInput, StoredeskError
+from storedesk.errors import InvalidInput, NextStep, StoredeskError
 
 if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreService
@@ -24,8 +28,35 @@ if TYPE_CHECKING:
 EXIT_INTERRUPTED = 130
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (exit 2) as every refusal is."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `message` on one line and exit 2 (argparse prints the whole usage first)."""
+        self.exit(2, f"{self.prog}: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other invisible characters escaped, so that a refusal
+    stays one line whatever the user typed."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for c in text
+    )
+
+
+def _timeout(text: str) -> float:
+    """argparse type of --timeout: refused while parsing, before any command runs."""
+    from storedesk.domain.limits import parse_timeout
+
+    try:
+        return parse_timeout(text)
+    except InvalidInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="storedesk",
         description="Create, watch and delete shops on a Kubernetes "
         "cluster. Without a command, opens the window.",
@@ -46,17 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     _output(p)
     p = sub.add_parser("create", help="create a store, or converge an existing one")
     p.add_argument("name")
-    p.add_argument("--engine", default="woocommerce", help="shop engine (default woocommerce)")
+    p.add_argument("--engine", help="shop engine (default: the first `storedesk engines` lists)")
     p.add_argument("--domain", help="the store answers at NAME.DOMAIN (default localhost)")
     p.add_argument("--ingress-class", help="IngressClass to use (default: the cluster's)")
     p.add_argument("--tls", action="store_true", help="serve over HTTPS")
     p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_timeout,
         default=None,
         metavar="S",
-        help="seconds for helm and for --wait (default 600)",
+        help="seconds for helm and for --wait, 10 to 86400 (default 600)",
     )
     p.add_argument(
         "--no-keyring",
@@ -70,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("credentials", help="show a store's admin credentials")
     p.add_argument("name")
     p.add_argument("--reveal", action="store_true", help="show the passwords")
+    p.add_argument(
+        "--recover",
+        action="store_true",
+        help="read the passwords back from the store's Secret, else its helm release, and "
+        "keep them in the keyring for this cluster",
+    )
     _output(p)
     p = sub.add_parser("events", help="show a store's event log")
     p.add_argument("name")
@@ -86,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the revision to return to (default: the one before the current)",
     )
     p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
-    p.add_argument("--timeout", type=float, default=None, metavar="S")
+    p.add_argument("--timeout", type=_timeout, default=None, metavar="S")
     p = sub.add_parser("delete", help="delete a store (helm uninstall + its namespace)")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -95,11 +132,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="wait until the namespace is gone (then forget the credentials)",
     )
-    p.add_argument("--timeout", type=float, default=None, metavar="S")
+    p.add_argument("--timeout", type=_timeout, default=None, metavar="S")
     p = sub.add_parser("sim", help="run the built-in Kubernetes simulator (demo cluster)")
-    from storedesk.sim.cli import add_arguments
+    from storedesk.provisioning.demo import sim_arguments
 
-    add_arguments(p)
+    sim_arguments(p)
     return parser
 
 
@@ -110,6 +147,9 @@ def _output(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `storedesk` command."""
     args = _parser().parse_args(argv)
+    refused = _environment_refusal(args.command)
+    if refused is not None:
+        return refused
     if args.command in (None, "gui"):
         from storedesk.ui.app import main as gui_main
 
@@ -120,32 +160,203 @@ def main(argv: Sequence[str] | None = None) -> int:
             gui_argv += ["--context", args.context]
         return gui_main(gui_argv)
     if args.command == "sim":
-        from storedesk.sim.cli import run
+        from storedesk.provisioning.demo import run_sim
 
-        return run(args)
+        return run_sim(args)
+    previous = _raise_on_signals()
     try:
         return COMMANDS[args.command](args)
     except StoredeskError as e:
-        print(f"storedesk: {e}", file=sys.stderr)
+        print(f"storedesk: {error_text(e, getattr(args, 'name', None))}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("storedesk: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        return _interrupted(args, e)
+    finally:
+        _restore_signals(previous)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP, raised like Ctrl+C's KeyboardInterrupt: what runs unwinds,
+    and the helm runner stops helm on its way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STATE_LOOKUP_TIMEOUT = 15.0  # seconds to ask the cluster, after an interruption, for the store
+_STORE_CHANGES = ("create", "delete", "rollback")  # the commands that run helm to change a store
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_on_signals() -> dict[int, Any]:
+    """Turn the first SIGINT/SIGTERM/SIGHUP into Interrupted; later ones are ignored, so the
+    cleanup it starts (bounded: stopping helm, the lock, the store's state) runs to its end.
+    Returns the handlers it replaced."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if not received:
+            received.append(signum)
+            raise Interrupted(signum)
+
+    previous: dict[int, Any] = {}
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        for signum in _STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def _interrupted(args: argparse.Namespace, error: KeyboardInterrupt) -> int:
+    """Say what stopped the command and the state the store is left in; exit 128 + N."""
+    signum = getattr(error, "signum", signal.SIGINT)
+    helm = " (helm included)" if args.command in _STORE_CHANGES else ""
+    print(
+        f"storedesk: interrupted by {signal.Signals(signum).name}; stopped{helm}",
+        file=sys.stderr,
+        flush=True,
+    )
+    state = _store_state(args)
+    if state:
+        print(f"storedesk: {state}", file=sys.stderr, flush=True)
+    return 128 + signum
+
+
+def _store_state(args: argparse.Namespace) -> str | None:
+    """The state of the store a create, delete or rollback was working on, as the cluster
+    shows it now (asked within STATE_LOOKUP_TIMEOUT)."""
+    name = getattr(args, "name", None)
+    if args.command not in _STORE_CHANGES or not name:
+        return None
+    found: list[str] = []
+
+    def look() -> None:
+        from storedesk.errors import StoreNotFound
+
+        try:
+            status = _service(args).get_store(name).status
+        except StoreNotFound:
+            found.append(f"store '{name}' does not exist on the cluster")
+            return
+        except StoredeskError as e:
+            found.append(f"the state of store '{name}' is unknown: {e.message}")
+            return
+        except Exception as e:  # a report must not end in a traceback
+            found.append(f"the state of store '{name}' is unknown: {type(e).__name__}")
+            return
+        reason = f" ({status.reason})" if status.reason else ""
+        fix = f"; {status.fix}" if status.fix else ""
+        found.append(f"store '{name}' is now {status.phase.value}{reason}{fix}")
+
+    worker = threading.Thread(target=look, name="store-state", daemon=True)
+    worker.start()
+    worker.join(STATE_LOOKUP_TIMEOUT)
+    return (
+        found[0]
+        if found
+        else f"the state of store '{name}' is unknown: the cluster did not answer within "
+        f"{STATE_LOOKUP_TIMEOUT:.0f}s; `storedesk status {name}` shows it"
+    )
+
+
+def error_text(error: StoredeskError, store: str | None = None) -> str:
+    """What the CLI prints for `error`, with the commands its next steps are: a refusal
+    (exit 2) always on one line."""
+    commands = next_commands(error.next_steps, store)
+    told = "; ".join(x for x in (error.hint, commands) if x)
+    text = f"{error.message} ({told})" if told else error.message
+    return one_line(text) if isinstance(error, InvalidInput) else text
+
+
+# How the CLI offers each next step: the command that takes it.
+NEXT_COMMANDS = {
+    NextStep.RETRY_CREATE: "storedesk create {store}",
+    NextStep.RETRY_DELETE: "storedesk delete {store} --yes",
+    NextStep.DELETE: "storedesk delete {store}",
+    NextStep.RECOVER_CREDENTIALS: "storedesk credentials {store} --recover",
+    NextStep.WITHOUT_KEYRING: "storedesk create {store} --no-keyring",
+    NextStep.LIST_STORES: "storedesk list",
+    NextStep.SHOW_STATUS: "storedesk status {store}",
+}
+
+
+def next_commands(steps: Sequence[NextStep], store: str | None) -> str:
+    """'run `a`, or `b`' for the steps that can be said as commands, else ''."""
+    commands = [
+        f"`{NEXT_COMMANDS[step].format(store=store)}`"
+        for step in steps
+        if store is not None or "{store}" not in NEXT_COMMANDS[step]
+    ]
+    return "run " + ", or ".join(commands) if commands else ""
+
+
+# -- environment ---------------------------------------------------------------------------
+
+
+def _environment_refusal(command: str | None) -> int | None:
+    """The exit status when a STOREDESK_* setting is wrong, after saying so; None when
+    they are fine. Checked before any command runs (`sim` reads none of them)."""
+    if command == "sim":
+        return None
+    try:
+        check_environment(os.environ)
+    except StoredeskError as e:
+        print(f"storedesk: {error_text(e)}", file=sys.stderr)
+        return e.exit_code
+    return None
+
+
+def check_environment(env: Mapping[str, str]) -> None:
+    """Refuse wrong STOREDESK_* settings: InvalidInput (exit 2), or HelmUnavailable
+    (exit 3) for a STOREDESK_HELM that is not a program, as for a missing helm."""
+    from storedesk.domain.limits import parse_helm_concurrency
+
+    if env.get("STOREDESK_HELM_CONCURRENCY"):
+        parse_helm_concurrency(env["STOREDESK_HELM_CONCURRENCY"])
+    if env.get("STOREDESK_DATA_DIR"):
+        _check_data_dir(env["STOREDESK_DATA_DIR"])
+    if env.get("STOREDESK_HELM"):
+        from storedesk.cluster.helm import find_helm
+
+        find_helm(env)
+    from storedesk.provisioning.engines import engine_dirs
+
+    engine_dirs(env)
+
+
+def _check_data_dir(raw: str) -> None:
+    hint = "it names the folder for Storedesk's event logs and locks; fix it, or unset it"
+    path = Path(raw)
+    if not path.is_absolute():
+        # Relative to whichever folder the command runs in: locks would not be shared.
+        raise InvalidInput(f"STOREDESK_DATA_DIR must be an absolute path, not {raw!r}", hint=hint)
+    if path.exists() and not path.is_dir():
+        raise InvalidInput(f"STOREDESK_DATA_DIR={raw} is not a folder", hint=hint)
 
 
 # -- commands ------------------------------------------------------------------------------
 
 
 def _service(args: argparse.Namespace) -> StoreService:
-    from storedesk.cluster.kubeconfig import resolve_target
-    from storedesk.provisioning.service import StoreService
+    from storedesk.domain.names import validate_store_name
+    from storedesk.provisioning.app import connect
 
-    return StoreService(resolve_target(args.kubeconfig, args.context, os.environ))
+    if getattr(args, "name", None) is not None:
+        # The user's own mistake first, before a kubeconfig or cluster problem hides it.
+        validate_store_name(args.name)
+    return connect(args.kubeconfig, args.context, os.environ)
 
 
 def cmd_contexts(args: argparse.Namespace) -> int:
     """storedesk contexts"""
-    from storedesk.cluster.kubeconfig import list_contexts
+    from storedesk.provisioning.app import contexts as list_contexts
 
     contexts = list_contexts(args.kubeconfig, os.environ)
     if args.output == "json":
@@ -188,6 +399,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_create(args: argparse.Namespace) -> int:
     """storedesk create NAME"""
+    from storedesk.provisioning.engines import engines
     from storedesk.provisioning.service import progress_printer
 
     options: dict[str, object] = {}
@@ -197,6 +409,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         options["ingress_class"] = args.ingress_class
     if args.tls:
         options["tls"] = True
+    # Checked again by the service; here before the cluster is even read.
+    engine = engines().get(args.engine) if args.engine is not None else engines().default
+    engine.resolve_options(options)
     service = _service(args)
     record = service.create(
         args.name,
@@ -239,6 +454,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         rows.append(("Detail", status.detail))
     if status.fix:
         rows.append(("Fix", status.fix))
+    if status.next_steps:
+        rows.append(("Next", next_commands(status.next_steps, record.name)))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key + ':':<{width + 1}} {value}")
@@ -247,31 +464,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_credentials(args: argparse.Namespace) -> int:
     """storedesk credentials NAME"""
-    creds = _service(args).credentials(args.name)
-    hidden = "********"
-
-    def shown(secret: str) -> str:
-        return secret if args.reveal else hidden
-
-    data = {
-        "store": args.name,
-        "admin_user": creds.admin_user,
-        "admin_email": creds.admin_email,
-        "admin_password": shown(creds.admin_password),
-        "database_password": shown(creds.database_password),
-        "database_root_password": shown(creds.database_root_password),
-        "revealed": bool(args.reveal),
+    service = _service(args)
+    if args.recover:
+        creds, where = service.recover_credentials(args.name)
+        _err(f"recovered the passwords of '{args.name}' from {where}; kept in the keyring")
+    else:
+        creds = service.credentials(args.name)
+    secrets = set(creds.secrets())
+    fields = {
+        field: value if args.reveal or value not in secrets else "********"
+        for field, value in service.engine_of(args.name).ordered(creds)
     }
+    data = {"store": args.name, **fields, "revealed": bool(args.reveal)}
     if args.output == "json":
         _print_json(data)
     else:
-        for key in (
-            "admin_user",
-            "admin_email",
-            "admin_password",
-            "database_password",
-            "database_root_password",
-        ):
+        for key in fields:
             print(f"{key.replace('_', ' ')}: {data[key]}")
         if not args.reveal:
             print("(passwords hidden; add --reveal to show them)")
@@ -401,6 +609,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "reason": status.reason,
         "detail": status.detail,
         "fix": status.fix,
+        "next_steps": [str(step) for step in status.next_steps],
         "pods_ready": status.pods_ready,
         "pods_total": status.pods_total,
         "url": record.url,

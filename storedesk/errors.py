@@ -8,16 +8,34 @@ and never contains a secret.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class NextStep(StrEnum):
+    """What the user can do next, which each front offers in its own way: the window as a
+    button or menu item, the CLI as the command to run."""
+
+    RETRY_CREATE = "retry-create"  # run create again on the store (it converges)
+    RETRY_DELETE = "retry-delete"  # run delete again
+    DELETE = "delete"  # delete the store
+    RECOVER_CREDENTIALS = "recover-credentials"  # read the passwords back from the release
+    WITHOUT_KEYRING = "without-keyring"  # create without keeping passwords in the keyring
+    LIST_STORES = "list-stores"  # see which stores there are
+    SHOW_STATUS = "show-status"  # look at the store's status and why
+
 
 class StoredeskError(Exception):
     """Base of every error Storedesk reports to a user."""
 
     exit_code = 1  # the CLI's exit status for this error
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, next_steps: tuple[NextStep, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint  # what the user can do about it, if we know
+        self.hint = hint  # what the user can do about it, if we know, in prose
+        self.next_steps = next_steps  # the same, as steps a front offers in its own way
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

@@ -8,7 +8,7 @@ import json
 import secrets
 import string
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 
 from storedesk.errors import InvalidInput
 
@@ -18,16 +18,8 @@ from storedesk.errors import InvalidInput
 PASSWORD_LENGTH = 24
 _ALPHABET = string.ascii_letters + string.digits
 
-DEFAULT_ADMIN_USER = "admin"
-
-# Field name -> key in the chart's in-cluster Secret `<store>-credentials`.
-SECRET_KEYS = {
-    "admin_user": "admin-user",
-    "admin_email": "admin-email",
-    "admin_password": "admin-password",
-    "database_password": "database-password",
-    "database_root_password": "database-root-password",
-}
+# The admin's login: given, not generated, and not secret.
+LOGIN_FIELDS = ("admin_user", "admin_email")
 
 
 @dataclass(frozen=True)
@@ -70,37 +62,71 @@ def new_password(length: int = PASSWORD_LENGTH) -> str:
 
 @dataclass(frozen=True)
 class Credentials:
-    """The admin login and database passwords of one store; repr never shows a password."""
+    """A store's admin login and every password its engine generates, by field name (e.g.
+    admin_user, admin_email, admin_password, database_password); repr shows no value."""
 
-    admin_user: str
-    admin_email: str
-    admin_password: str = field(repr=False)
-    database_password: str = field(repr=False)
-    database_root_password: str = field(repr=False)
+    # (field, value) sorted by field: two copies of the same credentials compare equal.
+    fields: tuple[tuple[str, str], ...] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple(sorted(self.fields)))
+
+    def __repr__(self) -> str:
+        return f"Credentials(admin_user={self.admin_user!r}, fields={list(self.as_dict())})"
+
+    def __getitem__(self, name: str) -> str:
+        return self.as_dict()[name]
+
+    def as_dict(self) -> dict[str, str]:
+        """Every field and its value."""
+        return dict(self.fields)
+
+    @property
+    def admin_user(self) -> str:
+        """The shop's admin login name."""
+        return self["admin_user"]
+
+    @property
+    def admin_email(self) -> str:
+        """The shop admin's email address."""
+        return self["admin_email"]
+
+    @property
+    def admin_password(self) -> str:
+        """The shop admin's password."""
+        return self["admin_password"]
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every password (what must never reach argv, logs or messages)."""
+        return tuple(v for k, v in self.fields if k not in LOGIN_FIELDS)
 
     @classmethod
-    def generate(cls, admin_email: str, admin_user: str = DEFAULT_ADMIN_USER) -> Credentials:
-        """Fresh credentials with three new passwords."""
-        return cls(admin_user, admin_email, new_password(), new_password(), new_password())
+    def generate(cls, admin_user: str, admin_email: str, passwords: tuple[str, ...]) -> Credentials:
+        """Fresh credentials: the given login and a new password for each name in `passwords`."""
+        made = {name: new_password() for name in passwords}
+        return cls(tuple({"admin_user": admin_user, "admin_email": admin_email, **made}.items()))
 
     def to_json(self) -> str:
         """The keyring value: a JSON object of every field."""
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps(self.as_dict(), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str, source: str = "the keyring entry") -> Credentials:
-        """Credentials from a keyring value written by to_json (extra keys are ignored)."""
+    def from_json(
+        cls, text: str, names: tuple[str, ...], source: str = "the keyring entry"
+    ) -> Credentials:
+        """Credentials from a keyring value written by to_json: the fields in `names`."""
         try:
             data = json.loads(text)
         except (TypeError, ValueError):
             raise InvalidInput(f"{source} is not a JSON object") from None
         if not isinstance(data, dict):
             raise InvalidInput(f"{source} is not a JSON object")
-        return cls.from_fields(data, source, {f.name: f.name for f in fields(cls)})
+        return cls.from_fields(data, source, {name: name for name in names})
 
     @classmethod
-    def from_secret_data(cls, data: Mapping[str, str]) -> Credentials:
-        """Credentials from the `data` of the store's credentials Secret (base64 values)."""
+    def from_secret_data(cls, data: Mapping[str, str], keys: Mapping[str, str]) -> Credentials:
+        """Credentials from the `data` of the store's credentials Secret (base64 values);
+        keys maps each field to its key in the Secret."""
         decoded: dict[str, object] = {}
         for key, value in data.items():
             try:
@@ -109,7 +135,7 @@ class Credentials:
                 raise InvalidInput(
                     f"the credentials Secret's key '{key}' is not base64-encoded UTF-8 text"
                 ) from None
-        return cls.from_fields(decoded, "the credentials Secret", SECRET_KEYS)
+        return cls.from_fields(decoded, "the credentials Secret", keys)
 
     @classmethod
     def from_fields(
@@ -122,4 +148,4 @@ class Credentials:
         empty = [key for key in keys.values() if not isinstance(data[key], str) or not data[key]]
         if empty:
             raise InvalidInput(f"{source} has no text in {', '.join(empty)}")
-        return cls(**{name: data[key] for name, key in keys.items()})
+        return cls(tuple((name, str(data[key])) for name, key in keys.items()))

@@ -1,210 +1,312 @@
-"""The engine registry: which shop software Storedesk can install, and its chart contract.
+"""Engines are data: each chart folder carries an `engine.yaml` manifest, read here.
 
-Every Storedesk chart takes the same values: storeName, domain, ingress.className,
-ingress.tls (plain values) and auth.adminUser, auth.adminEmail, auth.adminPassword,
-auth.databasePassword, auth.databaseRootPassword (secret values, passed through a private
-file). It serves the store at `<store>.<domain>`, labels its setup Job
-`storedesk.io/component=setup`, and keeps the credentials in the Secret
-`<store>-credentials` (keys: `storedesk.domain.credentials.SECRET_KEYS`).
+A manifest says what Storedesk needs to know about a chart and nothing else: its name
+and display name, what its first install costs, where its admin lives, how a store's URL
+is built, the credentials it takes (which Storedesk generates, which chart value carries
+each, which key of the store's Secret holds it), the chart values Storedesk fills from a
+store's options, its components for status, and the options a user may set. No code
+outside this module knows any engine by name. Reading the files is provisioning's job
+(`storedesk.provisioning.engines`); this module only turns their data into an Engine.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from storedesk.domain.credentials import Credentials
-from storedesk.domain.models import NAMESPACE_PREFIX
 from storedesk.domain.names import MAX_LENGTH
 from storedesk.errors import InvalidInput
+
+MANIFEST = "engine.yaml"
 
 # A DNS-1123 subdomain: dot-separated labels of a-z, 0-9 and inner hyphens.
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _MAX_DOMAIN = 253 - MAX_LENGTH - 1  # `<store>.<domain>` must stay a valid hostname
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_ENGINE_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
 @dataclass(frozen=True)
 class EngineOption:
-    """An advanced option the GUI shows (and the CLI accepts) when creating a store."""
+    """An advanced option the window shows (and the CLI accepts) when creating a store."""
 
     key: str
     label: str
     default: str | bool
     help: str
+    kind: str  # "hostname", "name-or-empty" or "bool": how a value is checked
 
 
-OPTIONS: tuple[EngineOption, ...] = (
-    EngineOption(
-        "domain",
-        "Domain",
-        "localhost",
-        "The store answers at <store>.<domain>. Browsers send *.localhost to this machine.",
-    ),
-    EngineOption(
-        "ingress_class",
-        "Ingress class",
-        "",
-        "The cluster's IngressClass to use; empty means the cluster's default class.",
-    ),
-    EngineOption(
-        "tls",
-        "HTTPS",
-        False,
-        "Serve the store over HTTPS with the ingress controller's default certificate.",
-    ),
-)
-_DEFAULTS = {option.key: option.default for option in OPTIONS}
-# The chart's `auth.*` values and the Credentials field each carries.
-_AUTH_VALUES = {
-    "adminUser": "admin_user",
-    "adminEmail": "admin_email",
-    "adminPassword": "admin_password",
-    "databasePassword": "database_password",
-    "databaseRootPassword": "database_root_password",
-}
+@dataclass(frozen=True)
+class CredentialField:
+    """One credential of a store: where the chart takes it and the Secret keeps it."""
+
+    name: str  # e.g. admin_password
+    label: str  # e.g. Admin password
+    value: str  # the chart value that carries it, e.g. auth.adminPassword
+    secret_key: str  # its key in the store's credentials Secret, e.g. admin-password
+    generate: bool  # a password Storedesk makes (the login fields are given)
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+@dataclass(frozen=True)
+class Component:
+    """A part of a store the status names (a Deployment, StatefulSet or the setup Job)."""
+
+    name: str
+    kind: str
 
 
-def _normalise(value: object) -> object:
-    """Text options as Storedesk uses them: trimmed, lowercase, no trailing dot. ASCII
-    only: str.lower() would turn a look-alike (the Kelvin sign) into a letter that passes."""
+def _option_problem(option: EngineOption, value: object) -> str | None:
+    what = option.label.lower()
+    if option.kind == "bool":
+        return None if isinstance(value, bool) else f"{what} must be true or false"
     if not isinstance(value, str):
-        return value
-    return value.strip(" \t\n\r\v\f").translate(_ASCII_LOWER).rstrip(".")
-
-
-def option_problem(key: str, value: object) -> str | None:
-    """What is wrong with one option value (after normalising), or None: for live validation."""
-    value = _normalise(value)
-    if key not in _DEFAULTS:
-        return f"unknown option '{key}'; options are: {', '.join(_DEFAULTS)}"
-    if key == "tls":
-        return None if isinstance(value, bool) else "tls must be true or false"
-    if not isinstance(value, str):
-        return f"{key} must be text"
-    if key == "domain":
+        return f"{what} must be text"
+    if option.kind == "hostname":
         if not value:
-            return "a domain is required, e.g. localhost or shops.example.com"
+            return f"a {what} is required, e.g. localhost or shops.example.com"
         if len(value) > _MAX_DOMAIN or not _SUBDOMAIN.fullmatch(value):
             return (
-                f"domain '{value}' is not a valid DNS name: use lowercase letters, digits, "
+                f"{what} '{value}' is not a valid DNS name: use lowercase letters, digits, "
                 f"hyphens and dots, at most {_MAX_DOMAIN} characters"
             )
-    if key == "ingress_class" and value and not _SUBDOMAIN.fullmatch(value):
+    if option.kind == "name-or-empty" and value and not _SUBDOMAIN.fullmatch(value):
         return (
-            f"ingress class '{value}' is not a valid Kubernetes name: use lowercase "
-            "letters, digits, hyphens and dots, or leave it empty for the default class"
+            f"{what} '{value}' is not a valid Kubernetes name: use lowercase letters, "
+            "digits, hyphens and dots, or leave it empty for the cluster's default"
         )
     return None
 
 
-def resolve_options(options: Mapping[str, object] | None = None) -> dict[str, str | bool]:
-    """`options` checked and completed with defaults; raises InvalidInput on the first problem."""
-    resolved: dict[str, str | bool] = dict(_DEFAULTS)
-    for key, value in (options or {}).items():
-        problem = option_problem(key, value)
-        if problem:
-            raise InvalidInput(problem)
-        resolved[key] = _normalise(value)
-    return resolved
-
-
 @dataclass(frozen=True)
 class Engine:
-    """A kind of shop Storedesk can install, with its chart and how its stores are reached."""
+    """A kind of shop Storedesk can install: its chart folder and its manifest's data."""
 
     name: str
     display_name: str
-    chart: str  # relative to the charts folder
+    chart: str  # the chart folder
+    description: str
+    first_install: str  # what a first install costs (time, memory, downloads)
     admin_path: str  # where the shop's admin lives on the store's host
-    available: bool = True
-    unavailable_reason: str | None = None
+    url: str  # e.g. "{scheme}://{store}.{domain}/"
+    admin_user: str
+    admin_email: str  # e.g. "admin@{store}.{domain}"
+    credentials_secret_name: str  # e.g. "{store}-credentials"
+    credential_fields: tuple[CredentialField, ...]
+    values_from_options: tuple[tuple[str, str], ...]  # (chart value path, template)
+    components: tuple[Component, ...]
+    options: tuple[EngineOption, ...]
+    order: int = 100
 
-    def release_name(self, store: str) -> str:
-        """The helm release of `store` (its name: at most 20 characters, within helm's 53)."""
-        return store
+    # -- options ----------------------------------------------------------------------------
 
-    def namespace(self, store: str) -> str:
-        """The namespace that holds everything of `store`."""
-        return NAMESPACE_PREFIX + store
+    def option(self, key: str) -> EngineOption | None:
+        """The option called `key`, if this engine has it."""
+        return next((o for o in self.options if o.key == key), None)
+
+    def option_problem(self, key: str, value: object) -> str | None:
+        """What is wrong with one option value as typed, or None: for live validation."""
+        option = self.option(key)
+        if option is None:
+            known = ", ".join(o.key for o in self.options)
+            return f"unknown option '{key}'; options are: {known}"
+        return _option_problem(option, value)
+
+    def resolve_options(self, options: Mapping[str, object] | None = None) -> dict[str, Any]:
+        """`options` checked and completed with defaults; InvalidInput on the first problem.
+        Values are taken as typed: `Localhost` is refused, never lowered behind the user."""
+        resolved: dict[str, Any] = {o.key: o.default for o in self.options}
+        for key, value in (options or {}).items():
+            problem = self.option_problem(key, value)
+            if problem:
+                raise InvalidInput(problem)
+            resolved[key] = value
+        return resolved
+
+    # -- what the chart takes -----------------------------------------------------------------
+
+    def _fill(self, template: str, store: str, options: Mapping[str, Any]) -> Any:
+        scheme = "https" if options.get("tls") else "http"
+        known = {"store": store, "scheme": scheme, **options}
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole:  # a value that is one placeholder keeps its type (tls stays a bool)
+            return known[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(known[m.group(1)]), template)
+
+    def values(self, store: str, options: Mapping[str, object] | None = None) -> dict[str, Any]:
+        """The chart's non-secret values for `store` (safe to log)."""
+        resolved = self.resolve_options(options)
+        values: dict[str, Any] = {}
+        for path, template in self.values_from_options:
+            _put(values, path, self._fill(template, store, resolved))
+        return values
+
+    def secret_values(self, credentials: Credentials) -> dict[str, Any]:
+        """The chart's secret values: pass them through stdin or a private file, never argv."""
+        values: dict[str, Any] = {}
+        for f in self.credential_fields:
+            _put(values, f.value, credentials[f.name])
+        return values
+
+    def credentials_from_values(self, values: Mapping[str, Any]) -> Credentials:
+        """The credentials a release was installed with, read back from its values (the
+        inverse of secret_values); InvalidInput when they are not there."""
+        found: dict[str, object] = {}
+        for f in self.credential_fields:
+            node: Any = values
+            for part in f.value.split("."):
+                node = node.get(part) if isinstance(node, Mapping) else None
+            if node is not None:
+                found[f.name] = node
+        return Credentials.from_fields(
+            found, "the release's values", {f.name: f.name for f in self.credential_fields}
+        )
+
+    # -- credentials --------------------------------------------------------------------------
+
+    @property
+    def credential_names(self) -> tuple[str, ...]:
+        """Every credential field, in the manifest's order."""
+        return tuple(f.name for f in self.credential_fields)
+
+    def ordered(self, credentials: Credentials) -> list[tuple[str, str]]:
+        """Each credential field and its value, in the manifest's order."""
+        return [(f.name, credentials[f.name]) for f in self.credential_fields]
+
+    def generate_credentials(self, store: str, options: Mapping[str, object]) -> Credentials:
+        """Fresh credentials for a new store."""
+        resolved = self.resolve_options(options)
+        return Credentials.generate(
+            self._fill(self.admin_user, store, resolved),
+            self._fill(self.admin_email, store, resolved),
+            tuple(f.name for f in self.credential_fields if f.generate),
+        )
 
     def credentials_secret(self, store: str) -> str:
         """The in-cluster Secret the chart keeps the store's credentials in."""
-        return f"{store}-credentials"
+        return self.credentials_secret_name.replace("{store}", store)
 
-    def values(self, store: str, options: Mapping[str, object] | None = None) -> dict[str, object]:
-        """The chart's non-secret values for `store` (safe to log and pass on the command line)."""
-        resolved = resolve_options(options)
-        return {
-            "storeName": store,
-            "domain": resolved["domain"],
-            "ingress": {"className": resolved["ingress_class"], "tls": resolved["tls"]},
-        }
+    def credentials_from_secret(self, data: Mapping[str, str]) -> Credentials:
+        """Credentials from the `data` of the store's credentials Secret."""
+        return Credentials.from_secret_data(
+            data, {f.name: f.secret_key for f in self.credential_fields}
+        )
 
-    def secret_values(self, credentials: Credentials) -> dict[str, object]:
-        """The chart's secret values: pass them through a private file or stdin, never argv."""
-        return {"auth": {name: getattr(credentials, field) for name, field in _AUTH_VALUES.items()}}
+    def credentials_from_json(self, text: str, source: str) -> Credentials:
+        """Credentials from a keyring value."""
+        return Credentials.from_json(text, self.credential_names, source)
 
-    def credentials_from_values(self, values: Mapping[str, object]) -> Credentials:
-        """The credentials a release was installed with, read back from its values (the
-        inverse of secret_values); InvalidInput when they are not there."""
-        auth = values.get("auth")
-        if not isinstance(auth, Mapping):
-            raise InvalidInput("the release's values hold no credentials (no 'auth' section)")
-        keys = {field: name for name, field in _AUTH_VALUES.items()}
-        return Credentials.from_fields(auth, "the release's values", keys)
+    # -- where it answers -----------------------------------------------------------------------
 
-    def store_url(self, store: str, domain: str = "localhost", *, tls: bool = False) -> str:
+    def store_url(self, store: str, options: Mapping[str, object] | None = None) -> str:
         """Where shoppers open the store."""
-        return f"{'https' if tls else 'http'}://{store}.{domain}/"
+        return str(self._fill(self.url, store, self.resolve_options(options)))
 
-    def admin_url(self, store: str, domain: str = "localhost", *, tls: bool = False) -> str:
+    def admin_url(self, store: str, options: Mapping[str, object] | None = None) -> str:
         """Where the shop owner logs in."""
-        return self.store_url(store, domain, tls=tls) + self.admin_path.lstrip("/")
-
-    def admin_email(self, store: str, domain: str = "localhost") -> str:
-        """The generated admin's email address (WordPress wants one with a dotted domain)."""
-        return f"admin@{store}.{domain}"
+        return self.store_url(store, options) + self.admin_path.lstrip("/")
 
 
-WOOCOMMERCE = Engine(
-    name="woocommerce",
-    display_name="WooCommerce",
-    chart="woocommerce",
-    admin_path="/wp-admin/",
-)
-MEDUSA = Engine(
-    name="medusa",
-    display_name="Medusa",
-    chart="medusa",
-    admin_path="/app/",
-    available=False,
-    unavailable_reason="not available yet: its Helm chart is not written yet",
-)
-DEFAULT_ENGINE = WOOCOMMERCE.name
-
-_REGISTRY = {engine.name: engine for engine in (WOOCOMMERCE, MEDUSA)}
+def _put(values: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted chart value path (auth.adminPassword) in a nested dict."""
+    *parents, leaf = path.split(".")
+    node = values
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
 
 
-def engines() -> tuple[Engine, ...]:
-    """Every registered engine, available or not, in the order the GUI lists them."""
-    return tuple(_REGISTRY.values())
+# -- reading manifests -------------------------------------------------------------------------
 
 
-def available_engines() -> tuple[Engine, ...]:
-    """The engines a store can be created with."""
-    return tuple(engine for engine in _REGISTRY.values() if engine.available)
+def parse_manifest(data: object, chart: str) -> Engine:
+    """An Engine from the parsed `engine.yaml` of chart folder `chart`; InvalidInput naming
+    the folder and the problem otherwise."""
+    where = f"{chart}/{MANIFEST}"
+
+    def need(mapping: object, key: str, kind: type = str) -> Any:
+        value = mapping.get(key) if isinstance(mapping, Mapping) else None
+        if not isinstance(value, kind) or (kind is str and not value):
+            raise InvalidInput(f"engine manifest {where}: '{key}' must be a {kind.__name__}")
+        return value
+
+    name = need(data, "name")
+    if not _ENGINE_NAME.fullmatch(name):
+        raise InvalidInput(f"engine manifest {where}: name '{name}' is not a lowercase word")
+    fields = tuple(
+        CredentialField(
+            need(f, "name"),
+            need(f, "label"),
+            need(f, "value"),
+            need(f, "secretKey"),
+            bool(f.get("generate", False)),
+        )
+        for f in need(data, "credentials", list)
+    )
+    names = {f.name for f in fields}
+    if not {"admin_user", "admin_email", "admin_password"} <= names:
+        raise InvalidInput(
+            f"engine manifest {where}: credentials must include admin_user, admin_email "
+            "and admin_password"
+        )
+    options = tuple(
+        EngineOption(
+            need(o, "key"),
+            need(o, "label"),
+            o.get("default", ""),
+            str(o.get("help", "")),
+            need(o, "kind"),
+        )
+        for o in need(data, "options", list)
+    )
+    for option in options:
+        if option.kind not in ("hostname", "name-or-empty", "bool"):
+            raise InvalidInput(f"engine manifest {where}: unknown option kind '{option.kind}'")
+    values = need(data, "values", dict)
+    return Engine(
+        name=name,
+        display_name=need(data, "displayName"),
+        chart=chart,
+        description=str(data.get("description", "")),  # type: ignore[union-attr]
+        first_install=str(data.get("firstInstall", "")),  # type: ignore[union-attr]
+        admin_path=need(data, "adminPath"),
+        url=need(data, "url"),
+        admin_user=need(data, "adminUser"),
+        admin_email=need(data, "adminEmail"),
+        credentials_secret_name=need(data, "credentialsSecret"),
+        credential_fields=fields,
+        values_from_options=tuple((str(k), str(v)) for k, v in values.items()),
+        components=tuple(
+            Component(need(c, "name"), need(c, "kind")) for c in need(data, "components", list)
+        ),
+        options=options,
+        order=int(data.get("order", 100)),  # type: ignore[union-attr]
+    )
 
 
-def get_engine(name: str, *, require_available: bool = True) -> Engine:
-    """The engine called `name`; raises InvalidInput (listing the available ones) otherwise."""
-    engine = _REGISTRY.get(name.strip().lower())
-    hint = "available engines: " + ", ".join(e.name for e in available_engines())
-    if engine is None:
-        raise InvalidInput(f"unknown engine '{name}'", hint=hint)
-    if require_available and not engine.available:
-        raise InvalidInput(f"engine '{engine.name}' is {engine.unavailable_reason}", hint=hint)
-    return engine
+class Registry:
+    """The engines this installation has, in the order New store lists them."""
+
+    def __init__(self, engines: Iterable[Engine]) -> None:
+        self._engines = {e.name: e for e in sorted(engines, key=lambda e: (e.order, e.name))}
+
+    def all(self) -> tuple[Engine, ...]:
+        """Every engine."""
+        return tuple(self._engines.values())
+
+    @property
+    def default(self) -> Engine:
+        """The engine New store offers first."""
+        return next(iter(self._engines.values()))
+
+    def get(self, name: str) -> Engine:
+        """The engine called `name` as typed; InvalidInput listing the known ones otherwise."""
+        engine = self._engines.get(name)
+        if engine is None:
+            raise InvalidInput(
+                f"unknown engine '{name}'", hint="engines: " + ", ".join(self._engines)
+            )
+        return engine

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from storedesk.errors import NextStep
+
 # Labels and annotations Storedesk puts on what it owns.
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "storedesk"
@@ -21,6 +23,11 @@ CREATED_ANNOTATION = "storedesk.io/created-at"
 LEASE_ANNOTATION = "storedesk.io/lease"
 OPTIONS_ANNOTATION = "storedesk.io/options"  # JSON of the engine options the store was made with
 NAMESPACE_PREFIX = "store-"
+
+
+def store_namespace(store: str) -> str:
+    """The namespace that holds everything of `store` (its helm release is named `store`)."""
+    return NAMESPACE_PREFIX + store
 
 
 class Phase(StrEnum):
@@ -142,9 +149,10 @@ class StoreStatus:
     phase: Phase
     reason: str | None = None  # short: "ImagePullBackOff", "quota exceeded", ...
     detail: str | None = None  # longer explanation, e.g. the failing pod and message
-    fix: str | None = None  # the suggested way forward, e.g. "run `storedesk create x` again"
+    fix: str | None = None  # the suggested way forward, in prose for either front
     pods_ready: int = 0
     pods_total: int = 0
+    next_steps: tuple[NextStep, ...] = ()  # what the fronts offer: buttons, or commands
 
 
 @dataclass(frozen=True)

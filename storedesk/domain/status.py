@@ -46,9 +46,11 @@ from storedesk.domain.models import (
     StoreRecord,
     StoreStatus,
 )
+from storedesk.errors import NextStep
 
 # A store namespace empties in seconds to a minute; past this, something holds it.
 STUCK_TERMINATING = timedelta(minutes=5)
+RETRY_OR_DELETE = (NextStep.RETRY_CREATE, NextStep.DELETE)
 CRASH_TOLERANCE = 3  # restarts a crash-looping container gets while an operation runs
 CATCH_UP = timedelta(seconds=30)  # how long after an operation its release may lag behind
 
@@ -102,8 +104,10 @@ def derive_status(
     running = op is not None and op.running
     deleting = op is not None and op.kind == "delete"
 
-    def failed(reason: str, detail: str, fix: str) -> StoreStatus:
-        return StoreStatus(Phase.FAILED, reason, detail, fix, **counts)
+    def failed(
+        reason: str, detail: str, fix: str, steps: tuple[NextStep, ...] = RETRY_OR_DELETE
+    ) -> StoreStatus:
+        return StoreStatus(Phase.FAILED, reason, detail, fix, next_steps=steps, **counts)
 
     if not reachable:
         return StoreStatus(
@@ -122,13 +126,15 @@ def derive_status(
         return failed(
             "delete failed",
             op.error or "the last delete failed",
-            f"run `storedesk delete {store}` again",
+            "delete the store again",
+            (NextStep.RETRY_DELETE,),
         )
     if release and release.status == "uninstalling":
         return failed(
             "delete interrupted",
             f"helm stopped while uninstalling release {release.name}",
-            f"run `storedesk delete {store}` again",
+            "delete the store again",
+            (NextStep.RETRY_DELETE,),
         )
 
     problem = _cluster_problem(store, ns, pods, jobs, events, running)
@@ -147,7 +153,7 @@ def derive_status(
             None,
             **counts,
         )
-    retry = f"run `storedesk create {store}` again to retry, or delete the store"
+    retry = "retry the create, or delete the store"
     all_ready = bool(serving) and all(p.ready for p in serving)
     ready_note = "the store's pods are ready now" if all_ready else None
     op_failed = op is not None and op.failed
@@ -161,7 +167,7 @@ def derive_status(
                 "but no operation is running: helm was interrupted",
                 f"last error: {op.error}" if op_failed and op.error else None,
             ),
-            f"run `storedesk create {store}` again: {PENDING_FIX[status]}",
+            f"retry the create: {PENDING_FIX[status]}",
         )
     if status != "deployed" and op_failed:
         return failed(*_operation_failure(op, events, now, ready_note), retry)
@@ -170,7 +176,7 @@ def derive_status(
             "not installed",
             f"namespace {ns} has no helm release: a create was interrupted before helm "
             "ran, or the release was removed outside Storedesk",
-            f"run `storedesk create {store}` again to install it, or delete the store",
+            "retry the create to install it, or delete the store",
         )
     if status != "deployed":
         return failed(
@@ -224,7 +230,7 @@ def _cluster_problem(
     running: bool,
 ) -> tuple[str, str, str] | None:
     """(reason, detail, fix) of the first failure the cluster shows now, by rule 4."""
-    retry = f"run `storedesk create {store}` again; or delete the store"
+    retry = "retry the create, or delete the store"
     live = sorted(
         (p for p in pods if not p.deleting and p.phase not in _FINISHED_PHASES),
         key=lambda p: p.name,
@@ -270,9 +276,8 @@ def _cluster_problem(
             return (
                 "setup job failed",
                 f"job {job.name} failed" + (f": {why}" if why else ""),
-                f"read its logs (`kubectl logs -n {ns} job/{job.name}`), then "
-                f"run `storedesk create {store}` again (Storedesk replaces the failed job); "
-                "or delete the store",
+                f"read its logs (`kubectl logs -n {ns} job/{job.name}`), then retry the create "
+                "(Storedesk replaces the failed job), or delete the store",
             )
     return None
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storedesk.cluster.kube import NAMESPACES, SECRETS
 from storedesk.domain.credentials import Credentials, KeyringKey
 from storedesk.domain.engines import Engine
+from storedesk.domain.models import store_namespace
 from storedesk.errors import (
     Forbidden,
     InvalidInput,
     KeyringUnavailable,
+    NextStep,
     OperationFailed,
     StoreNotFound,
 )
@@ -97,25 +100,26 @@ class StoreCredentials:
     def in_cluster(self, store: str, engine: Engine) -> Credentials | None:
         """The store's Secret on the cluster, or None when it is gone."""
         secret = self.service.kube.get(
-            SECRETS, engine.credentials_secret(store), engine.namespace(store)
+            SECRETS, engine.credentials_secret(store), store_namespace(store)
         )
         if secret is None or not secret.get("data"):
             return None
-        return Credentials.from_secret_data(secret["data"])
+        return engine.credentials_from_secret(secret["data"])
 
-    def in_keyring(self, key: KeyringKey) -> Credentials | None:
+    def in_keyring(self, key: KeyringKey, engine: Engine) -> Credentials | None:
         """This machine's copy, or None; a damaged entry is named, with the way out."""
         stored = self.service.keyring.get(key)
         if not stored:
             return None
         source = f"the keyring entry 'storedesk / {key.username}'"
         try:
-            return Credentials.from_json(stored, source)
+            return engine.credentials_from_json(stored, source)
         except InvalidInput as e:
             raise InvalidInput(
                 e.message,
-                hint=f"`storedesk credentials {key.store} --recover` rewrites it from the "
-                "cluster, or delete the entry in your passwords app",
+                hint="recover the passwords from the cluster, which rewrites it, or delete "
+                "the entry in your passwords app",
+                next_steps=(NextStep.RECOVER_CREDENTIALS,),
             ) from None
 
     # -- create -----------------------------------------------------------------------------
@@ -126,7 +130,7 @@ class StoreCredentials:
         engine: Engine,
         *,
         exists: bool,
-        admin_email: str,
+        options: Mapping[str, object],
         use_keyring: bool,
     ) -> tuple[Found, KeyringKey | None]:
         """The passwords a create uses, decided before anything changes; the keyring key is
@@ -138,11 +142,11 @@ class StoreCredentials:
         damaged: InvalidInput | None = None
         if key is not None:
             try:
-                kept = self._read_for_create(key)
+                kept = self._read_for_create(key, engine)
             except InvalidInput as e:
                 damaged = e
             if kept is None and truth is not None:
-                legacy = self._legacy(key)
+                legacy = self._legacy(key, engine)
         if truth is not None:
             if kept == truth:
                 return Found(truth, Source.KEYRING, in_keyring=True), key
@@ -157,33 +161,33 @@ class StoreCredentials:
             # The Secret is gone, and this cluster's own entry is all that is left. (An
             # entry of Storedesk 0.1 may be another cluster's: it is never used unconfirmed.)
             return Found(kept, Source.KEYRING, in_keyring=True), key
-        if exists and self.service.helm.status(engine.release_name(store), engine.namespace(store)):
+        if exists and self.service.helm.status(store, store_namespace(store)):
             raise CredentialsLost(
                 f"store '{store}' has a database, but its passwords are in neither the keyring "
                 "nor its Secret on the cluster; Storedesk never gives an existing database "
                 "new passwords",
-                hint=f"recover them from the release with `storedesk credentials {store} "
-                f"--recover`, or delete the store",
+                hint="recover them from the store's helm release, or delete the store",
+                next_steps=(NextStep.RECOVER_CREDENTIALS, NextStep.DELETE),
             )
-        return Found(Credentials.generate(admin_email=admin_email), Source.GENERATED), key
+        return Found(engine.generate_credentials(store, options), Source.GENERATED), key
 
-    def _read_for_create(self, key: KeyringKey) -> Credentials | None:
+    def _read_for_create(self, key: KeyringKey, engine: Engine) -> Credentials | None:
         try:
-            return self.in_keyring(key)
+            return self.in_keyring(key, engine)
         except KeyringUnavailable as e:  # before anything changes: the user chooses
             raise KeyringUnavailable(
                 e.message,
-                hint="unlock or start your keyring and retry, or choose to go on without "
-                "it: --no-keyring (the passwords then stay only in the store's Secret on the "
-                "cluster)",
+                hint="unlock or start your keyring and retry, or go on without it (the "
+                "passwords then stay only in the store's Secret on the cluster)",
+                next_steps=(NextStep.RETRY_CREATE, NextStep.WITHOUT_KEYRING),
             ) from None
 
-    def save(self, key: KeyringKey, found: Found) -> None:
+    def save(self, key: KeyringKey, found: Found, engine: Engine) -> None:
         """Keep what a create used, for this cluster; a confirmed entry of Storedesk 0.1
         moves to the cluster-bound name."""
         if not found.in_keyring:
             self.service.keyring.set(key, found.credentials.to_json())
-        self.adopt_legacy(key, found.credentials)
+        self.adopt_legacy(key, found.credentials, engine)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -192,19 +196,19 @@ class StoreCredentials:
         truth = self.in_cluster(store, engine)
         try:
             key = self.key(store)
-            kept = self.in_keyring(key)
+            kept = self.in_keyring(key, engine)
         except (KeyringUnavailable, InvalidInput):
             if truth is None:
                 raise
             return truth  # the cluster's own copy answers; the keyring is not needed
         if truth is not None:
-            self.adopt_legacy(key, truth)
+            self.adopt_legacy(key, truth, engine)
             return truth
         if kept is None:
             raise StoreNotFound(
                 f"no credentials for store '{store}' on context '{self.service.target.context}'",
-                hint=f"`storedesk list` shows the stores; `storedesk credentials {store} "
-                "--recover` reads a store's passwords back from its release",
+                hint="see which stores there are, or recover a store's passwords from its release",
+                next_steps=(NextStep.LIST_STORES, NextStep.RECOVER_CREDENTIALS),
             )
         return kept
 
@@ -213,9 +217,7 @@ class StoreCredentials:
         keyring for this cluster; returns them and where they were found."""
         credentials, where = self.in_cluster(store, engine), "the store's Secret"
         if credentials is None:
-            values = self.service.helm.get_values(
-                engine.release_name(store), engine.namespace(store)
-            )
+            values = self.service.helm.get_values(store, store_namespace(store))
             if values is None:
                 raise OperationFailed(
                     f"store '{store}' has no helm release to recover its passwords from",
@@ -224,24 +226,24 @@ class StoreCredentials:
             credentials, where = engine.credentials_from_values(values), "the helm release"
         key = self.key(store)
         self.service.keyring.set(key, credentials.to_json())
-        self.adopt_legacy(key, credentials)
+        self.adopt_legacy(key, credentials, engine)
         return credentials, where
 
     # -- clean-up ---------------------------------------------------------------------------
 
-    def _legacy(self, key: KeyringKey) -> Credentials | None:
+    def _legacy(self, key: KeyringKey, engine: Engine) -> Credentials | None:
         """The store's entry as Storedesk 0.1 named it (any cluster's), if readable."""
         try:
             stored = self.service.keyring.get(key.legacy())
-            return Credentials.from_json(stored) if stored else None
+            return engine.credentials_from_json(stored, "the keyring entry") if stored else None
         except (KeyringUnavailable, InvalidInput):
             return None  # it only ever confirms; the cluster-bound entry is what counts
 
-    def adopt_legacy(self, key: KeyringKey, truth: Credentials) -> None:
+    def adopt_legacy(self, key: KeyringKey, truth: Credentials, engine: Engine) -> None:
         """Migrate an entry of Storedesk 0.1 (no cluster in its name) that this cluster
         confirms is this store's to `key`. One that differs may be another cluster's and is
         left alone."""
-        if self._legacy(key) != truth:
+        if self._legacy(key, engine) != truth:
             return
         with contextlib.suppress(KeyringUnavailable):
             if self.service.keyring.get(key) is None:

@@ -16,7 +16,6 @@ from typing import Any
 
 from storedesk.cluster import facts as convert
 from storedesk.cluster.kube import EVENTS, JOBS, NAMESPACES, PODS, SECRETS, KubeClient, Resource
-from storedesk.domain import engines
 from storedesk.domain.models import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -33,6 +32,7 @@ from storedesk.domain.models import (
 )
 from storedesk.domain.status import derive_status
 from storedesk.errors import InvalidInput
+from storedesk.provisioning.engines import engines
 
 Obj = dict[str, Any]
 
@@ -189,12 +189,10 @@ def record(
     )
     url = admin_url = None
     try:
-        engine = engines.get_engine(namespace.engine, require_available=False)
-        options = engines.resolve_options(store_options(namespace.annotations))
-        url = engine.store_url(namespace.store, str(options["domain"]), tls=bool(options["tls"]))
-        admin_url = engine.admin_url(
-            namespace.store, str(options["domain"]), tls=bool(options["tls"])
-        )
+        engine = engines().get(namespace.engine)
+        options = store_options(namespace.annotations)
+        url = engine.store_url(namespace.store, options)
+        admin_url = engine.admin_url(namespace.store, options)
     except InvalidInput:  # an engine or options this version does not know: no links
         pass
     return StoreRecord(

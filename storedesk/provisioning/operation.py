@@ -38,6 +38,8 @@ _KINDS: tuple[tuple[type[Exception], str], ...] = (
 
 def error_kind(error: BaseException) -> str:
     """A short, stable name for the kind of failure (the log's and JSON's error_kind)."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
     for cls, kind in _KINDS:
         if isinstance(error, cls):
             return kind
@@ -48,6 +50,9 @@ def describe_error(error: BaseException) -> str:
     """A user-facing message for any failure (ours carry one; others get their type)."""
     if isinstance(error, StoredeskError):
         return str(error)
+    if isinstance(error, KeyboardInterrupt):
+        # Ctrl+C, or a stop signal the CLI raises as one (its text names the signal).
+        return f"interrupted by {error}; stopped" if str(error) else "interrupted (Ctrl+C); stopped"
     return f"unexpected {type(error).__name__}: {error}"
 
 

@@ -34,14 +34,15 @@ from storedesk.cluster.kube import (
     KubeClient,
 )
 from storedesk.cluster.kubeconfig import ClusterTarget
-from storedesk.domain import engines
 from storedesk.domain.credentials import Credentials, KeyringKey
+from storedesk.domain.engines import Engine
 from storedesk.domain.limits import validate_timeout
 from storedesk.domain.models import (
     CREATED_ANNOTATION,
     ENGINE_LABEL,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
+    NAMESPACE_PREFIX,
     OPTIONS_ANNOTATION,
     STORE_LABEL,
     VERSION_ANNOTATION,
@@ -52,6 +53,7 @@ from storedesk.domain.models import (
     PodFact,
     StoreRecord,
     StoreStatus,
+    store_namespace,
 )
 from storedesk.domain.names import validate_store_name
 from storedesk.domain.status import derive_status
@@ -63,14 +65,15 @@ from storedesk.errors import (
     InvalidInput,
     KeyringUnavailable,
     NameTaken,
+    NextStep,
     OperationFailed,
     StoreBusy,
     StoredeskError,
     StoreNotFound,
 )
 from storedesk.provisioning import inventory
-from storedesk.provisioning.charts import chart_path
 from storedesk.provisioning.credentials import MESSAGES, Found, StoreCredentials
+from storedesk.provisioning.engines import chart_path, engines
 from storedesk.provisioning.events import EventLog, LogEntry
 from storedesk.provisioning.locks import Lease, LocalLock, live_lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
@@ -191,11 +194,12 @@ class StoreService:
         cluster alone (how create --wait sees the store it is itself creating)."""
         name = validate_store_name(name)
         facts = inventory.collect(self.kube, name).facts()
-        namespace = facts.namespaces.get(engines.WOOCOMMERCE.namespace(name))
+        namespace = facts.namespaces.get(store_namespace(name))
         if namespace is None:
             raise StoreNotFound(
                 f"no store '{name}' on context '{self.target.context}'",
-                hint="`storedesk list` shows the stores",
+                hint="see which stores there are",
+                next_steps=(NextStep.LIST_STORES,),
             )
         operation = self.operation(namespace) if own_operation else None
         return inventory.record(namespace, facts, operation, datetime.now(UTC))
@@ -228,17 +232,39 @@ class StoreService:
         """A store's credentials as its database knows them: the cluster's Secret, else
         this machine's keyring copy for this cluster."""
         name = validate_store_name(name)
-        return self.store_credentials.current(name, engines.WOOCOMMERCE)
+        return self.store_credentials.current(name, self.engine_of(name))
 
     def recover_credentials(self, name: str) -> tuple[Credentials, str]:
         """Read a store's passwords back (its Secret, else its helm release) and keep them
         in the keyring for this cluster; returns them and where they were found."""
         name = validate_store_name(name)
         with local_lock(self.settings.data_dir, self.target.context, name, "recover"):
-            credentials, where = self.store_credentials.recover(name, engines.WOOCOMMERCE)
+            credentials, where = self.store_credentials.recover(name, self.engine_of(name))
             with Operation(self.log, name, "recover") as op:
                 op.note("credentials", "ok", f"recovered the passwords from {where}")
         return credentials, where
+
+    def engine_of(self, name: str) -> Engine:
+        """The engine an existing store was made with (its namespace's label)."""
+        namespace = self.kube.get(NAMESPACES, store_namespace(name))
+        if namespace is None or not convert.is_managed(namespace):
+            raise StoreNotFound(
+                f"no store '{name}' on context '{self.target.context}'",
+                hint="see which stores there are",
+                next_steps=(NextStep.LIST_STORES,),
+            )
+        return self._engine_labelled(namespace)
+
+    def _engine_labelled(self, namespace: dict) -> Engine:
+        label = (namespace["metadata"].get("labels") or {}).get(ENGINE_LABEL, "")
+        try:
+            return engines().get(label)
+        except InvalidInput:
+            raise InvalidInput(
+                f"store '{namespace['metadata']['name'].removeprefix(NAMESPACE_PREFIX)}' uses "
+                f"engine '{label}', which this Storedesk does not have",
+                hint="use the Storedesk that made it",
+            ) from None
 
     def events(self, name: str, limit: int | None = None) -> list[LogEntry]:
         """A store's event log, oldest first."""
@@ -249,7 +275,7 @@ class StoreService:
     def create(
         self,
         name: str,
-        engine: str = engines.DEFAULT_ENGINE,
+        engine: str | None = None,
         options: dict[str, object] | None = None,
         *,
         wait: bool = False,
@@ -262,30 +288,29 @@ class StoreService:
         given, one helm upgrade). Setting `cancel` stops it (helm included)."""
         timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
-        chosen = engines.get_engine(engine)
-        engines.resolve_options(options)  # bad options fail before anything else
-        chart = chart_path(chosen)
+        asked = engines().get(engine) if engine is not None else None
+        if asked is not None:
+            asked.resolve_options(options)  # bad options fail before anything else
         helm = self.helm  # HelmUnavailable before anything changes
-        ns_name = chosen.namespace(name)
+        ns_name = store_namespace(name)
         with local_lock(self.settings.data_dir, self.target.context, name, "create"):
             existing = self.kube.get(NAMESPACES, ns_name)
-            self._check_ownership(existing, name, chosen.name)
-            # An existing store keeps the options it was made with, unless told otherwise.
+            self._check_ownership(existing, name, asked.name if asked else None)
+            # An existing store keeps its engine, and the options it was made with unless
+            # told otherwise.
+            chosen = self._engine_labelled(existing) if existing else asked or engines().default
+            chart = chart_path(chosen)
             previous = (
                 inventory.store_options(existing["metadata"].get("annotations") or {})
                 if existing
                 else {}
             )
-            resolved = engines.resolve_options({**previous, **(options or {})})
+            resolved = chosen.resolve_options({**previous, **(options or {})})
             values = chosen.values(name, resolved)
             self._check_host_free(chosen, name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
             found, key = self.store_credentials.for_create(
-                name,
-                chosen,
-                exists=existing is not None,
-                admin_email=chosen.admin_email(name, str(resolved["domain"])),
-                use_keyring=use_keyring,
+                name, chosen, exists=existing is not None, options=resolved, use_keyring=use_keyring
             )
             credentials = found.credentials
             lease = Lease(self.kube, ns_name, "create")
@@ -315,23 +340,19 @@ class StoreService:
                             self._create_namespace(ns_name, name, chosen.name, resolved, lease)
                             step.message = f"created namespace {ns_name}"
                     lease.keep_alive()
-                    self._save_credentials(op, found, key)
+                    self._save_credentials(op, found, key, chosen)
                     deadline = time.monotonic() + timeout
-                    secrets = (
-                        credentials.admin_password,
-                        credentials.database_password,
-                        credentials.database_root_password,
-                    )
+                    secrets = credentials.secrets()
                     fresh = existing is None  # a namespace made just now holds no release
                     while True:
                         try:
                             deployed = False if fresh else self._recover(op, name, ns_name, timeout)
                             with (
                                 op.step("helm", f"helm upgrade --install {name}") as step,
-                                FailFast(self, name, cancel) as watch,
+                                FailFast(self, name, chosen, cancel) as watch,
                             ):
                                 info = helm.upgrade_install(
-                                    chosen.release_name(name),
+                                    name,
                                     chart,
                                     ns_name,
                                     values={**values, **chosen.secret_values(credentials)},
@@ -360,19 +381,17 @@ class StoreService:
                 lease.release()
         return self.get_store(name)
 
-    def _check_host_free(
-        self, engine: engines.Engine, store: str, options: dict[str, str | bool]
-    ) -> None:
+    def _check_host_free(self, engine: Engine, store: str, options: dict[str, object]) -> None:
         """Refuse a host an Ingress outside the store already serves: the ingress
         controller would send the store's shoppers to whichever it picks."""
-        host = urlsplit(engine.store_url(store, str(options["domain"]))).hostname
+        host = urlsplit(engine.store_url(store, options)).hostname
         try:
             ingresses, _ = self.kube.list(INGRESSES)
         except Forbidden:
             return  # not ours to see: the controller's own admission may still refuse it
         for ingress in ingresses:
             meta = ingress["metadata"]
-            if meta.get("namespace") == engine.namespace(store):
+            if meta.get("namespace") == store_namespace(store):
                 continue
             hosts = {rule.get("host") for rule in ingress.get("spec", {}).get("rules") or ()}
             if host in hosts:
@@ -382,7 +401,7 @@ class StoreService:
                     hint="choose another domain or store name",
                 )
 
-    def _check_ownership(self, namespace: dict | None, store: str, engine: str) -> None:
+    def _check_ownership(self, namespace: dict | None, store: str, engine: str | None) -> None:
         if namespace is None:
             return
         ns_name = namespace["metadata"]["name"]
@@ -398,21 +417,22 @@ class StoreService:
                 f"store '{store}' is being deleted",
                 hint="wait until it is gone, then create it again",
             )
-        if labels.get(ENGINE_LABEL, engine) != engine:
+        if engine is not None and labels.get(ENGINE_LABEL, engine) != engine:
             raise NameTaken(
                 f"store '{store}' exists with engine {labels[ENGINE_LABEL]}",
                 hint="delete it first, or choose another name",
             )
 
-    def _save_credentials(self, op: Operation, found: Found, key: KeyringKey | None) -> None:
+    def _save_credentials(
+        self, op: Operation, found: Found, key: KeyringKey | None, engine: Engine
+    ) -> None:
         with op.step("credentials", MESSAGES[found.source]) as step:
             if key is None:
                 step.message += (
-                    "; not saved in the keyring (--no-keyring): they stay only "
-                    "in the cluster's Secret"
+                    "; not saved in the keyring (as asked): they stay only in the cluster's Secret"
                 )
             else:
-                self.store_credentials.save(key, found)
+                self.store_credentials.save(key, found, engine)
                 if not found.in_keyring:
                     step.message += f"; saved in the keyring ({self.keyring.backend_name()})"
 
@@ -500,7 +520,9 @@ class StoreService:
             f"{e.involved_kind.lower()}/{e.involved_name}: {e.reason}: {e.message}"
             for e in reversed(latest)
         )
-        return HelmTimeout(f"{error.message}; latest events: {told}", hint=error.hint)
+        return HelmTimeout(
+            f"{error.message}; latest events: {told}", hint=error.hint, next_steps=error.next_steps
+        )
 
     def _wait_for_cluster(self, op: Operation, deadline: float) -> None:
         op.note("helm", "info", "the cluster stopped answering; waiting for it to come back")
@@ -525,13 +547,16 @@ class StoreService:
                     return
                 if status.phase == Phase.FAILED:
                     raise OperationFailed(
-                        f"store '{name}' failed: {status.reason}: {status.detail}", hint=status.fix
+                        f"store '{name}' failed: {status.reason}: {status.detail}",
+                        hint=status.fix,
+                        next_steps=status.next_steps,
                     )
                 if time.monotonic() > deadline:
                     raise HelmTimeout(
                         f"store '{name}' is not ready after {timeout:.0f}s: "
                         f"{status.detail or status.phase}",
-                        hint=f"`storedesk status {name}` shows why",
+                        hint="its status shows why",
+                        next_steps=(NextStep.SHOW_STATUS,),
                     )
                 time.sleep(POLL_EVERY)
 
@@ -540,11 +565,12 @@ class StoreService:
     def history(self, name: str) -> list[ReleaseInfo]:
         """The store's helm revisions, oldest first."""
         name = validate_store_name(name)
-        revisions = self.helm.history(name, engines.WOOCOMMERCE.namespace(name))
+        revisions = self.helm.history(name, store_namespace(name))
         if not revisions:
             raise StoreNotFound(
                 f"store '{name}' has no helm release on context '{self.target.context}'",
-                hint="`storedesk list` shows the stores",
+                hint="see which stores there are",
+                next_steps=(NextStep.LIST_STORES,),
             )
         return revisions
 
@@ -562,7 +588,7 @@ class StoreService:
         Passwords are never rotated, so every revision carries the same ones."""
         timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
-        ns_name = engines.WOOCOMMERCE.namespace(name)
+        ns_name = store_namespace(name)
         revisions = self.history(name)
         current = revisions[-1].revision
         target = revision if revision is not None else _last_deployed(revisions, current)
@@ -578,7 +604,7 @@ class StoreService:
             )
         with local_lock(self.settings.data_dir, self.target.context, name, "rollback"):
             namespace = self.kube.get(NAMESPACES, ns_name)
-            self._check_ownership(namespace, name, engines.WOOCOMMERCE.name)
+            self._check_ownership(namespace, name, None)  # any engine: it is the store's
             if namespace is None:
                 raise StoreNotFound(f"no store '{name}' on context '{self.target.context}'")
             lease = Lease(self.kube, ns_name, "rollback")
@@ -609,8 +635,7 @@ class StoreService:
         Setting `cancel` stops helm; a namespace already being deleted stays so."""
         timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
-        engine = engines.WOOCOMMERCE  # every engine names namespace and release alike
-        ns_name = engine.namespace(name)
+        ns_name = store_namespace(name)
         helm = self.helm  # HelmUnavailable before anything changes (the store stays as it is)
         with local_lock(self.settings.data_dir, self.target.context, name, "delete"):
             namespace = self.kube.get(NAMESPACES, ns_name)
@@ -619,7 +644,8 @@ class StoreService:
                 if self.keyring.get(key) is None:
                     raise StoreNotFound(
                         f"no store '{name}' on context '{self.target.context}'",
-                        hint="`storedesk list` shows the stores",
+                        hint="see which stores there are",
+                        next_steps=(NextStep.LIST_STORES,),
                     )
                 with Operation(self.log, name, "delete", progress) as op:
                     self._forget_credentials(op, name, key, "the namespace was already gone")
@@ -631,9 +657,10 @@ class StoreService:
             # An entry of Storedesk 0.1 that this cluster confirms moves to this cluster's
             # name now, so that forgetting the store later removes it too.
             with contextlib.suppress(StoredeskError):
+                engine = self._engine_labelled(namespace)
                 truth = self.store_credentials.in_cluster(name, engine)
                 if truth is not None:
-                    self.store_credentials.adopt_legacy(key, truth)
+                    self.store_credentials.adopt_legacy(key, truth, engine)
             lease = Lease(self.kube, ns_name, "delete")
             if not namespace["metadata"].get("deletionTimestamp"):
                 lease.acquire(namespace)
@@ -695,8 +722,7 @@ class StoreService:
                 "keyring",
                 "failed",
                 f"the store is gone, but its saved credentials could "
-                f"not be removed: {e}; run `storedesk delete {name}` "
-                f"again once the keyring answers",
+                f"not be removed: {e}; delete the store again once the keyring answers",
                 kind="keyring",
             )
             return
@@ -744,10 +770,17 @@ class FailFast:
     did not replace it (a crash loop the same chart cannot fix), and waiting out helm's
     timeout would hold the store's lock for nothing."""
 
-    def __init__(self, service: StoreService, store: str, cancel: threading.Event | None) -> None:
+    def __init__(
+        self,
+        service: StoreService,
+        store: str,
+        engine: Engine,
+        cancel: threading.Event | None,
+    ) -> None:
         self.service = service
         self.store = store
-        self.namespace = engines.WOOCOMMERCE.namespace(store)
+        self.engine = engine
+        self.namespace = store_namespace(store)
         self.cancel = cancel
         self.stop = threading.Event()  # tells helm to stop
         self.started = threading.Event()  # helm tells us it runs
@@ -769,7 +802,9 @@ class FailFast:
         if isinstance(exc, Cancelled) and self.failure is not None:
             status = self.failure
             raise OperationFailed(
-                f"store '{self.store}' failed: {status.reason}: {status.detail}", hint=status.fix
+                f"store '{self.store}' failed: {status.reason}: {status.detail}",
+                hint=status.fix,
+                next_steps=status.next_steps,
             ) from None
 
     def _watch(self) -> None:
@@ -812,7 +847,7 @@ class FailFast:
             for e in kube.list(EVENTS, namespace=ns, field_selector="type=Warning")[0]
         ]
         return derive_status(
-            NamespaceFact(ns, self.store, engines.WOOCOMMERCE.name),
+            NamespaceFact(ns, self.store, self.engine.name),
             [p for p in pods if fresh(p.created) or (settled and _workload(p) not in replaced)],
             [j for j in jobs if j is not None and fresh(j.created)],
             None,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from storedesk.domain.models import Phase, PodFact, StoreRecord
 from storedesk.domain.status import describe_age, status_text
+from storedesk.errors import NextStep
 from storedesk.provisioning.events import LogEntry
 from storedesk.ui.credentials_box import CredentialsBox
 from storedesk.ui.icons import phase_icon
@@ -201,6 +202,10 @@ class DetailsPane(QStackedWidget):
             if status.fix:
                 parts.append(f"<b>Suggested fix:</b> {escape(status.fix)}")
             self.problem_text.setText("<br>".join(parts))
+        # The status's next steps, as this window offers them: buttons.
+        steps = status.next_steps
+        self.retry_button.setVisible(NextStep.RETRY_CREATE in steps)
+        self.delete_button.setVisible(bool({NextStep.DELETE, NextStep.RETRY_DELETE} & set(steps)))
         self.retry_button.setEnabled(busy is None)
         self.delete_button.setEnabled(busy is None)
 

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette, QStandardItemModel
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storedesk.domain import engines, names
+from storedesk.domain import names
+from storedesk.domain.engines import Engine
+from storedesk.domain.models import store_namespace
+from storedesk.provisioning.engines import engines
 from storedesk.ui.palette import status_color
 
 
@@ -55,25 +58,24 @@ class NewStoreDialog(QDialog):
         self.name_problem.setWordWrap(True)
         self.name_problem.setObjectName("nameProblem")
 
+        self.engines = engines()
         self.engine_combo = QComboBox(self)
-        items: QStandardItemModel = self.engine_combo.model()  # type: ignore[assignment]
-        for engine in engines.engines():
-            label = (
-                engine.display_name
-                if engine.available
-                else f"{engine.display_name} ({engine.unavailable_reason})"
+        for engine in self.engines.all():
+            self.engine_combo.addItem(engine.display_name, engine.name)
+            self.engine_combo.setItemData(
+                self.engine_combo.count() - 1, engine.description, Qt.ItemDataRole.ToolTipRole
             )
-            self.engine_combo.addItem(label, engine.name)
-            item = items.item(self.engine_combo.count() - 1)
-            if not engine.available:
-                item.setEnabled(False)  # shown, with the reason, but not choosable
-                item.setToolTip(engine.unavailable_reason or "")
-        self.engine_combo.setCurrentIndex(self.engine_combo.findData(engines.DEFAULT_ENGINE))
+        self.engine_combo.setCurrentIndex(self.engine_combo.findData(self.engines.default.name))
+        self.engine_combo.currentIndexChanged.connect(self._check)
+        self.engine_cost = QLabel(self)
+        self.engine_cost.setWordWrap(True)
+        self.engine_cost.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         form = QFormLayout()
         form.addRow("&Name", self.name_edit)
         form.addRow("", self.name_problem)
         form.addRow("&Engine", self.engine_combo)
+        form.addRow("", self.engine_cost)
 
         self.advanced_toggle = QToolButton(self)
         self.advanced_toggle.setText("Advanced options")
@@ -88,7 +90,9 @@ class NewStoreDialog(QDialog):
         advanced_form = QFormLayout(self.advanced)
         self.option_widgets: dict[str, QLineEdit | QCheckBox] = {}
         self.option_problems: dict[str, QLabel] = {}
-        for option in engines.OPTIONS:
+        # Every engine's options, once each; an engine without one hides its row.
+        self.option_rows: dict[str, tuple[QWidget, ...]] = {}
+        for option in {o.key: o for e in self.engines.all() for o in e.options}.values():
             widget: QLineEdit | QCheckBox
             if isinstance(option.default, bool):
                 widget = QCheckBox(option.help, self.advanced)
@@ -106,6 +110,8 @@ class NewStoreDialog(QDialog):
             widget.setToolTip(option.help)
             self.option_widgets[option.key] = widget
             advanced_form.addRow(option.label, widget)
+            label = advanced_form.labelForField(widget)
+            self.option_rows[option.key] = (widget, label) if label else (widget,)
             if option.key in self.option_problems:
                 advanced_form.addRow("", self.option_problems[option.key])
 
@@ -135,7 +141,7 @@ class NewStoreDialog(QDialog):
     def request(self) -> NewStore:
         """The store to create (valid once the dialog was accepted)."""
         return NewStore(
-            names.normalise(self.name_edit.text()),
+            self.name_edit.text(),
             str(self.engine_combo.currentData()),
             self._options(),
         )
@@ -143,7 +149,8 @@ class NewStoreDialog(QDialog):
     def problems(self) -> list[str]:
         """Everything that keeps Create disabled, name first."""
         found = [self._name_problem()]
-        found += [engines.option_problem(key, value) for key, value in self._options().items()]
+        engine = self._engine()
+        found += [engine.option_problem(key, value) for key, value in self._options().items()]
         return [p for p in found if p]
 
     def accept(self) -> None:
@@ -151,10 +158,16 @@ class NewStoreDialog(QDialog):
         if not self.problems():
             super().accept()
 
+    def _engine(self) -> Engine:
+        return self.engines.get(str(self.engine_combo.currentData()))
+
     def _options(self) -> dict[str, object]:
+        """The chosen engine's options as set."""
+        engine = self._engine()
         return {
             key: widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
             for key, widget in self.option_widgets.items()
+            if engine.option(key) is not None
         }
 
     def _name_problem(self) -> str | None:
@@ -162,8 +175,8 @@ class NewStoreDialog(QDialog):
         if not typed.strip():
             return "a store name is required"
         problem = names.name_problem(typed)
-        if problem is None and names.normalise(typed) in self._existing:
-            problem = f"a store named '{names.normalise(typed)}' already exists on this cluster"
+        if problem is None and typed in self._existing:
+            problem = f"a store named '{typed}' already exists on this cluster"
         return problem
 
     def _check(self) -> None:
@@ -172,8 +185,14 @@ class NewStoreDialog(QDialog):
         # An empty field is not an error yet: show the rules instead of a complaint.
         self.name_problem.setText(problem if typed.strip() and problem else "")
         self.name_problem.setVisible(bool(typed.strip() and problem))
+        engine = self._engine()
+        options = self._options()
+        self.engine_cost.setText(f"First install: {engine.first_install}.")
+        for key, row in self.option_rows.items():
+            for widget in row:
+                widget.setVisible(key in options)
         for key, label in self.option_problems.items():
-            option_problem = engines.option_problem(key, self._options()[key])
+            option_problem = engine.option_problem(key, options[key]) if key in options else None
             label.setText(option_problem or "")
             label.setVisible(option_problem is not None)
         self.create_button.setEnabled(not self.problems())
@@ -182,16 +201,11 @@ class NewStoreDialog(QDialog):
     def _summary(self, name_problem: str | None) -> str:
         if name_problem:
             return names.RULES[0].upper() + names.RULES[1:] + "."
-        name = names.normalise(self.name_edit.text())
-        engine = engines.get_engine(str(self.engine_combo.currentData()))
-        options = engines.resolve_options(self._options()) if not self.problems() else None
-        where = (
-            engine.store_url(name, str(options["domain"]), tls=bool(options["tls"]))
-            if options
-            else ""
-        )
+        name = self.name_edit.text()
+        engine = self._engine()
+        where = engine.store_url(name, self._options()) if not self.problems() else ""
         return (
-            f"Creates namespace {engine.namespace(name)} and installs {engine.display_name}"
+            f"Creates namespace {store_namespace(name)} and installs {engine.display_name}"
             + (f"; the store will answer at {where}" if where else "")
             + "."
         )

@@ -10,13 +10,12 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from storedesk.domain import engines
-from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.domain.models import StoreRecord
+from storedesk.provisioning.app import CreateQueue, pending_record
 from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
 from storedesk.ui.new_store_dialog import NewStore
 from storedesk.ui.session import ClusterSession
@@ -28,35 +27,8 @@ if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreDetails, StoreService
 
 
-# Creates beyond this wait their turn (their rows show at once). helm runs at most
-# STOREDESK_HELM_CONCURRENCY processes anyway; more Python threads working in parallel
-# only compete with the GUI thread for the interpreter.
-_CREATE_SLOTS = threading.BoundedSemaphore(4)
-
-
-def _in_turn(work: Callable[[], StoreRecord], cancel: threading.Event) -> StoreRecord:
-    with _CREATE_SLOTS:
-        if cancel.is_set():
-            from storedesk.errors import Cancelled
-
-            raise Cancelled("cancelled before it started; nothing was changed")
-        return work()
-
-
-def pending_record(request: NewStore) -> StoreRecord:
-    """The row a create shows before the cluster lists the store."""
-    engine = engines.get_engine(request.engine)
-    options = engines.resolve_options(request.options)
-    domain, tls = str(options["domain"]), bool(options["tls"])
-    return StoreRecord(
-        name=request.name,
-        engine=engine.name,
-        namespace=engine.namespace(request.name),
-        status=StoreStatus(Phase.PROVISIONING, detail="starting: namespace, credentials, helm"),
-        url=engine.store_url(request.name, domain, tls=tls),
-        admin_url=engine.admin_url(request.name, domain, tls=tls),
-        created=datetime.now(UTC),
-    )
+# One queue for every create this window starts.
+_CREATES = CreateQueue()
 
 
 class StoreOperations(QObject):
@@ -89,7 +61,7 @@ class StoreOperations(QObject):
         """Start creating a store; False (with a message) if that cannot start now."""
         if self._service_for(request.name) is None:
             return False
-        self.model.add_pending(pending_record(request))
+        self.model.add_pending(pending_record(request.name, request.engine, request.options))
         return self._create(request, request.options, use_keyring)
 
     def retry(self, record: StoreRecord) -> bool:
@@ -137,7 +109,7 @@ class StoreOperations(QObject):
 
         task = self.runner.run(
             label,
-            lambda progress: _in_turn(
+            lambda progress: _CREATES.run(
                 lambda: service.create(
                     name,
                     request.engine,

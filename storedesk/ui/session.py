@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from storedesk.provisioning.demo import start_demo
 from storedesk.provisioning.operation import describe_error
-from storedesk.ui.demo import start_demo
 from storedesk.ui.monitor_worker import MonitorWorker
 from storedesk.ui.ui_settings import LastContext
 from storedesk.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
-    from storedesk.cluster.kubeconfig import ContextInfo
+    from storedesk.provisioning.app import ContextInfo
+    from storedesk.provisioning.demo import SimulatorProcess
     from storedesk.provisioning.monitor import Snapshot
     from storedesk.provisioning.service import ClusterInfo, StoreService
-    from storedesk.sim.process import SimulatorProcess
 
 
 _frozen = False
@@ -226,21 +226,22 @@ class ClusterSession(QObject):
     # -- on workers ----------------------------------------------------------------------------
 
     def _read_contexts(self) -> list[ContextInfo]:
-        from storedesk.cluster.kubeconfig import list_contexts
+        from storedesk.provisioning.app import contexts
 
         self.data_dir()  # resolve it here too: it imports the engine
-        return list_contexts(self.kubeconfig, self.env)
+        return contexts(self.kubeconfig, self.env)
 
     def _connect(self, choice: ContextChoice) -> StoreService:
-        from storedesk.cluster.kubeconfig import resolve_target
         from storedesk.provisioning import monitor  # noqa: F401 (imported here, off the GUI thread)
-        from storedesk.provisioning.service import Settings, StoreService
+        from storedesk.provisioning.app import connect
 
-        target = resolve_target(choice.kubeconfig, choice.name, self.env)
-        settings = Settings(data_dir=self.data_dir())
-        if self._timeout is not None:
-            settings = Settings(data_dir=settings.data_dir, timeout=self._timeout)
-        service = StoreService(target, settings=settings)
+        service = connect(
+            choice.kubeconfig,
+            choice.name,
+            self.env,
+            data_dir=self.data_dir(),
+            timeout=self._timeout,
+        )
         _warm_keyring(service)
         return service
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from storedesk.domain import engines
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus
 from storedesk.domain.status import describe_age, status_text
+from storedesk.errors import InvalidInput, NextStep
+from storedesk.provisioning.engines import engines
 from storedesk.ui.icons import phase_icon
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's StoreRecord
@@ -36,7 +37,6 @@ _PHASE_ORDER = {
     Phase.READY: 4,
 }
 
-_ENGINE_NAMES = {e.name: e.display_name for e in engines.engines()}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -72,7 +72,10 @@ class _Row:
 
 def engine_name(engine: str) -> str:
     """The engine's display name ('WooCommerce'), or the raw name for an unknown engine."""
-    return _ENGINE_NAMES.get(engine, engine)
+    try:
+        return engines().get(engine).display_name
+    except InvalidInput:
+        return engine
 
 
 def status_tooltip(status: StoreStatus) -> str:
@@ -173,7 +176,8 @@ class StoreTableModel(QAbstractTableModel):
                 Phase.FAILED,
                 reason="create failed",
                 detail=error,
-                fix="fix the problem, then create the store again",
+                fix="fix the problem, then retry the create",
+                next_steps=(NextStep.RETRY_CREATE, NextStep.DELETE),
             )
             row = replace(row, record=replace(row.record, status=failed))
         self._replace(position, replace(row, expiring=True))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel
 
-from storedesk.domain import engines, names
+from storedesk.domain import names
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.provisioning.engines import engines
 from storedesk.ui.delete_dialog import DeleteDialog
 from storedesk.ui.new_store_dialog import NewStore, NewStoreDialog
 
 pytestmark = pytest.mark.gui
+ENGINES = Path(__file__).resolve().parents[1] / "engines"
 
 
 @pytest.fixture
@@ -39,7 +43,7 @@ def test_an_invalid_name_is_explained_with_the_engines_message(
 def test_a_valid_name_enables_create_and_says_what_happens(qtbot, dialog: NewStoreDialog) -> None:
     assert not dialog.create_button.isEnabled()  # empty: nothing to create yet
     assert not dialog.name_problem.isVisible()  # ... but no complaint before typing
-    qtbot.keyClicks(dialog.name_edit, " Summer-Sale ")
+    qtbot.keyClicks(dialog.name_edit, "summer-sale")
     assert dialog.create_button.isEnabled()
     assert not dialog.name_problem.isVisible()
     assert "store-summer-sale" in dialog.summary.text()
@@ -57,16 +61,23 @@ def test_an_existing_store_name_is_refused(qtbot, dialog: NewStoreDialog) -> Non
     assert not dialog.create_button.isEnabled()
 
 
-def test_unavailable_engines_are_listed_but_not_choosable(dialog: NewStoreDialog) -> None:
+def test_every_engine_is_offered_with_what_its_first_install_costs(qtbot, monkeypatch) -> None:
+    # A test-only engine, known from its folder alone, with fewer options than WooCommerce.
+    monkeypatch.setenv("STOREDESK_ENGINES", str(ENGINES))
+    dialog = NewStoreDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
     combo = dialog.engine_combo
-    for engine in engines.engines():
-        index = combo.findData(engine.name)
-        assert index >= 0
-        item = combo.model().item(index)
-        assert item.isEnabled() == engine.available
-        if not engine.available:
-            assert engine.unavailable_reason in combo.itemText(index)
-    assert combo.currentData() == engines.DEFAULT_ENGINE
+    assert [combo.itemText(i) for i in range(combo.count())] == ["WooCommerce", "Tiny Shop"]
+    assert combo.currentData() == "woocommerce"
+    assert dialog.engine_cost.text().startswith("First install: about 2 minutes")
+    qtbot.mouseClick(dialog.advanced_toggle, Qt.MouseButton.LeftButton)
+    assert dialog.option_widgets["tls"].isVisible()
+    combo.setCurrentIndex(combo.findData("tinyshop"))
+    assert dialog.engine_cost.text() == "First install: a few seconds."
+    assert not dialog.option_widgets["tls"].isVisible()  # Tiny Shop has no such option
+    qtbot.keyClicks(dialog.name_edit, "tiny")
+    assert dialog.request() == NewStore("tiny", "tinyshop", {"domain": "localhost"})
 
 
 def test_advanced_options_are_checked_live(qtbot, dialog: NewStoreDialog) -> None:
@@ -75,7 +86,7 @@ def test_advanced_options_are_checked_live(qtbot, dialog: NewStoreDialog) -> Non
     domain = dialog.option_widgets["domain"]
     assert domain.isVisible()
     domain.setText("bad domain!")
-    assert dialog.option_problems["domain"].text() == engines.option_problem(
+    assert dialog.option_problems["domain"].text() == engines().default.option_problem(
         "domain", "bad domain!"
     )
     assert not dialog.create_button.isEnabled()

@@ -11,11 +11,13 @@ from pathlib import Path
 from storedesk.cluster.helm import HelmRunner
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.domain.credentials import KeyringKey
+from storedesk.provisioning.engines import engines
 from storedesk.provisioning.service import Settings, StoreService
 from storedesk.sim import Simulator
 from tests.support import HelmBinary, run_tool
 
 _names = itertools.count()
+WOOCOMMERCE = engines().get("woocommerce")
 
 
 def unique_store(prefix: str = "shop") -> str:

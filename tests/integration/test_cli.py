@@ -16,8 +16,7 @@ import yaml
 
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.cluster.tools import BACKGROUND_NICENESS
-from storedesk.domain.credentials import Credentials
-from tests.integration.engine_support import keyring_key, unique_store
+from tests.integration.engine_support import WOOCOMMERCE, keyring_key, unique_store
 from tests.support import helm_binary, run_tool
 
 pytestmark = [pytest.mark.helm, pytest.mark.keyring]
@@ -66,6 +65,7 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
         "reason",
         "detail",
         "fix",
+        "next_steps",
         "pods_ready",
         "pods_total",
         "url",
@@ -81,7 +81,7 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
     )
     assert (
         shown["admin_password"]
-        == Credentials.from_json(CredentialStore().get(keyring_key(sim, name))).admin_password
+        == WOOCOMMERCE.credentials_from_json(CredentialStore().get(keyring_key(sim, name)), "k").admin_password
     )
     events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
     assert [e["step"] for e in events][-3:] == ["helm", "wait", "operation"]
@@ -181,7 +181,7 @@ def test_keyring_unavailable_is_a_choice_not_a_fallback(sim, tmp_path: Path) -> 
         env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
     )
     assert chosen.returncode == 0, chosen.stderr
-    assert "not saved in the keyring (--no-keyring)" in chosen.stderr
+    assert "not saved in the keyring (as asked)" in chosen.stderr
 
 
 def test_an_unusable_data_dir_exits_3_and_changes_nothing(sim, tmp_path: Path) -> None:
@@ -208,9 +208,9 @@ def test_busy_store_exits_4(sim, tmp_path: Path) -> None:
 
 def test_helm_runs_niced_and_no_password_reaches_argv_logs_or_events(sim, tmp_path: Path) -> None:
     name = unique_store()
-    known = Credentials.generate(admin_email=f"admin@{name}.localhost")
+    known = WOOCOMMERCE.generate_credentials(name, {})
     CredentialStore().set(keyring_key(sim, name), known.to_json())
-    secrets = [known.admin_password, known.database_password, known.database_root_password]
+    secrets = list(known.secrets())
     seen: set[str] = set()  # every process's argv, as often as it can be read
     niceness: set[int] = set()  # of the helm upgrade processes
     done = threading.Event()
@@ -282,7 +282,7 @@ def test_interrupted_create_is_reported_and_repaired(sim, tmp_path: Path) -> Non
     sim.faults.latency = 0
     status = json.loads(storedesk(sim, "status", name, "-o", "json", data_dir=tmp_path).stdout)
     assert (status["status"], status["reason"]) == ("Failed", "stuck in pending-install")
-    assert f"storedesk create {name}" in status["fix"]
+    assert status["next_steps"] == ["retry-create", "delete"]
     shown = storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path)
     assert shown.returncode == 0, shown.stderr
     steps = [(e["operation"], e["step"], e["outcome"]) for e in json.loads(shown.stdout)]

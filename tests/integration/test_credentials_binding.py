@@ -15,7 +15,7 @@ import pytest
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.domain.credentials import Credentials
 from storedesk.sim import Simulator
-from tests.integration.engine_support import keyring_key, unique_store
+from tests.integration.engine_support import WOOCOMMERCE, keyring_key, unique_store
 from tests.integration.test_cli import HELM4, storedesk
 from tests.support import run_tool
 
@@ -42,7 +42,7 @@ def secret(sim: Simulator, store: str) -> Credentials:
         "-o",
         "json",
     ).stdout
-    return Credentials.from_secret_data(json.loads(out)["data"])
+    return WOOCOMMERCE.credentials_from_secret(json.loads(out)["data"])
 
 
 def revision(sim: Simulator, store: str) -> int:
@@ -52,7 +52,7 @@ def revision(sim: Simulator, store: str) -> int:
 
 def kept(sim: Simulator, store: str) -> Credentials | None:
     value = CredentialStore().get(keyring_key(sim, store))
-    return Credentials.from_json(value) if value else None
+    return WOOCOMMERCE.credentials_from_json(value, "k") if value else None
 
 
 def test_two_clusters_with_one_context_name_never_share_passwords(
@@ -64,7 +64,7 @@ def test_two_clusters_with_one_context_name_never_share_passwords(
         created = storedesk(cluster, "create", name, data_dir=tmp_path)
         assert created.returncode == 0, created.stderr
     first, second = secret(sim, name), secret(other_sim, name)
-    assert first.database_password != second.database_password
+    assert first["database_password"] != second["database_password"]
     assert kept(sim, name) == first and kept(other_sim, name) == second
 
     again = storedesk(other_sim, "create", name, data_dir=tmp_path)
@@ -73,7 +73,7 @@ def test_two_clusters_with_one_context_name_never_share_passwords(
     assert "reused the passwords kept in the keyring" in again.stdout + again.stderr
 
     shown = storedesk(other_sim, "credentials", name, "--reveal", "-o", "json", data_dir=tmp_path)
-    assert json.loads(shown.stdout)["database_password"] == second.database_password
+    assert json.loads(shown.stdout)["database_password"] == second["database_password"]
 
     deleted = storedesk(other_sim, "delete", name, "--yes", "--wait", data_dir=tmp_path)
     assert deleted.returncode == 0, deleted.stderr
@@ -89,7 +89,7 @@ def test_keyring_copy_that_differs_loses_to_the_cluster_and_the_user_is_told(
     name = unique_store()
     assert storedesk(sim, "create", name, data_dir=tmp_path).returncode == 0
     truth = secret(sim, name)
-    stranger = Credentials.generate(admin_email=truth.admin_email)
+    stranger = WOOCOMMERCE.generate_credentials(name, {})
     CredentialStore().set(keyring_key(sim, name), stranger.to_json())
 
     again = storedesk(sim, "create", name, data_dir=tmp_path)
@@ -145,7 +145,7 @@ def test_no_password_source_left_refuses_and_recover_brings_them_back(
     )
     assert recovered.returncode == 0, recovered.stderr
     assert "from the helm release" in recovered.stderr
-    assert json.loads(recovered.stdout)["database_password"] == truth.database_password
+    assert json.loads(recovered.stdout)["database_password"] == truth["database_password"]
     assert kept(sim, name) == truth
 
     converged = storedesk(sim, "create", name, data_dir=tmp_path)

@@ -12,7 +12,7 @@ import pytest
 
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.domain.models import Phase
-from storedesk.errors import HelmTimeout, NameTaken, OperationFailed, StoreBusy
+from storedesk.errors import HelmTimeout, NameTaken, NextStep, OperationFailed, StoreBusy
 from storedesk.provisioning.locks import LeaseInfo
 from storedesk.provisioning.monitor import Snapshot, StatusMonitor
 from storedesk.sim import Simulator
@@ -221,7 +221,7 @@ def test_image_failure_stops_helm_early(sim, tmp_path: Path, store: str) -> None
     service = service_for(sim, helm_binary("4"), tmp_path)
     with pytest.raises(OperationFailed, match="cannot pull image") as caught:
         service.create(store, timeout=300)
-    assert "run `storedesk create" in str(caught.value)
+    assert caught.value.next_steps == (NextStep.RETRY_CREATE, NextStep.DELETE)
     assert not isinstance(caught.value, HelmTimeout)  # stopped, not left to time out
     sim.faults.clear_image_failures()
     assert service.create(store, wait=True).status.phase == Phase.READY  # and it repairs

@@ -8,17 +8,25 @@ import string
 
 import pytest
 
-from storedesk.domain.credentials import SECRET_KEYS, Credentials, new_password
+from storedesk.domain.credentials import Credentials, KeyringKey, new_password
 from storedesk.errors import InvalidInput
 
+NAMES = ("admin_user", "admin_email", "admin_password", "database_password")
 KNOWN = Credentials(
-    admin_user="admin",
-    admin_email="admin@shop.localhost",
-    admin_password="Adminpass1xyz",
-    database_password="Dbpass2xyz",
-    database_root_password="Rootpass3xyz",
+    (
+        ("admin_user", "admin"),
+        ("admin_email", "admin@shop.localhost"),
+        ("admin_password", "Adminpass1xyz"),
+        ("database_password", "Dbpass2xyz"),
+    )
 )
-PASSWORDS = ("Adminpass1xyz", "Dbpass2xyz", "Rootpass3xyz")
+PASSWORDS = ("Adminpass1xyz", "Dbpass2xyz")
+SECRET_KEYS = {
+    "admin_user": "admin-user",
+    "admin_email": "admin-email",
+    "admin_password": "admin-password",
+    "database_password": "database-password",
+}
 ALPHANUMERIC = set(string.ascii_letters + string.digits)
 
 
@@ -26,16 +34,13 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def test_generate_makes_three_distinct_strong_passwords() -> None:
-    creds = Credentials.generate("admin@shop.localhost")
-    assert (creds.admin_user, creds.admin_email) == ("admin", "admin@shop.localhost")
-    passwords = [creds.admin_password, creds.database_password, creds.database_root_password]
+def test_generate_makes_a_distinct_strong_password_for_each_name() -> None:
+    creds = Credentials.generate("owner", "o@shop.localhost", ("admin_password", "db", "jwt"))
+    assert (creds.admin_user, creds.admin_email) == ("owner", "o@shop.localhost")
+    passwords = [creds["admin_password"], creds["db"], creds["jwt"]]
     assert len(set(passwords)) == 3
     assert all(len(p) == 24 for p in passwords)
-
-
-def test_generate_takes_another_admin_user() -> None:
-    assert Credentials.generate("o@shop.localhost", admin_user="owner").admin_user == "owner"
+    assert sorted(creds.secrets()) == sorted(passwords)  # the login is not a secret
 
 
 def test_passwords_are_safe_for_wordpress_mysql_yaml_and_shells() -> None:
@@ -51,9 +56,13 @@ def test_passwords_are_safe_for_wordpress_mysql_yaml_and_shells() -> None:
 
 def test_repr_and_str_never_show_a_password() -> None:
     for text in (repr(KNOWN), str(KNOWN), f"{KNOWN}", repr([KNOWN])):
-        assert "admin@shop.localhost" in text
+        assert "admin" in text
         for password in PASSWORDS:
             assert password not in text
+
+
+def test_equal_whatever_the_order_of_fields() -> None:
+    assert Credentials(tuple(reversed(KNOWN.fields))) == KNOWN
 
 
 def test_json_round_trip_for_the_keyring() -> None:
@@ -63,14 +72,13 @@ def test_json_round_trip_for_the_keyring() -> None:
         "admin_email": "admin@shop.localhost",
         "admin_password": "Adminpass1xyz",
         "database_password": "Dbpass2xyz",
-        "database_root_password": "Rootpass3xyz",
     }
-    assert Credentials.from_json(text) == KNOWN
+    assert Credentials.from_json(text, NAMES) == KNOWN
 
 
 def test_from_json_ignores_keys_it_does_not_know() -> None:
     data = json.loads(KNOWN.to_json()) | {"note": "written by a newer Storedesk"}
-    assert Credentials.from_json(json.dumps(data)) == KNOWN
+    assert Credentials.from_json(json.dumps(data), NAMES) == KNOWN
 
 
 def _json_without(*keys: str, **changes: object) -> str:
@@ -84,8 +92,8 @@ def _json_without(*keys: str, **changes: object) -> str:
         ("not json", "the keyring entry is not a JSON object"),
         ('["admin"]', "the keyring entry is not a JSON object"),
         (
-            _json_without("admin_password", "database_root_password"),
-            "the keyring entry lacks admin_password, database_root_password",
+            _json_without("admin_password", "database_password"),
+            "the keyring entry lacks admin_password, database_password",
         ),
         (_json_without(database_password=""), "the keyring entry has no text in database_password"),
         (_json_without(admin_user=7), "the keyring entry has no text in admin_user"),
@@ -93,31 +101,14 @@ def _json_without(*keys: str, **changes: object) -> str:
 )
 def test_from_json_refuses_damaged_entries_without_showing_them(text: str, message: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        Credentials.from_json(text)
+        Credentials.from_json(text, NAMES)
     assert caught.value.message == message
     assert not any(p in str(caught.value) for p in PASSWORDS)
 
 
-def test_secret_keys_follow_the_chart_contract() -> None:
-    assert SECRET_KEYS == {
-        "admin_user": "admin-user",
-        "admin_email": "admin-email",
-        "admin_password": "admin-password",
-        "database_password": "database-password",
-        "database_root_password": "database-root-password",
-    }
-
-
 def test_from_secret_data_rebuilds_the_credentials() -> None:
-    data = {
-        "admin-user": b64("admin"),
-        "admin-email": b64("admin@shop.localhost"),
-        "admin-password": b64("Adminpass1xyz"),
-        "database-password": b64("Dbpass2xyz"),
-        "database-root-password": b64("Rootpass3xyz"),
-        "unrelated": b64("ignored"),
-    }
-    assert Credentials.from_secret_data(data) == KNOWN
+    data = {key: b64(KNOWN[name]) for name, key in SECRET_KEYS.items()} | {"x": b64("ignored")}
+    assert Credentials.from_secret_data(data, SECRET_KEYS) == KNOWN
 
 
 @pytest.mark.parametrize(
@@ -125,8 +116,7 @@ def test_from_secret_data_rebuilds_the_credentials() -> None:
     [
         (
             {"admin-user": b64("admin"), "admin-email": b64("a@b.c")},
-            "the credentials Secret lacks admin-password, database-password, "
-            "database-root-password",
+            "the credentials Secret lacks admin-password, database-password",
         ),
         (
             {key: b64("x") for key in SECRET_KEYS.values()} | {"admin-password": "not base64!"},
@@ -145,5 +135,12 @@ def test_from_secret_data_rebuilds_the_credentials() -> None:
 )
 def test_from_secret_data_refuses_damaged_secrets(data: dict[str, str], message: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        Credentials.from_secret_data(data)
+        Credentials.from_secret_data(data, SECRET_KEYS)
     assert caught.value.message == message
+
+
+def test_keyring_entries_are_bound_to_the_cluster_and_stay_readable() -> None:
+    key = KeyringKey("kind-kind", "shop", "5b1f0c2e-uid")
+    assert key.username == "kind-kind/shop (cluster 5b1f0c2e-uid)"
+    assert key.legacy().username == "kind-kind/shop"  # as Storedesk 0.1 named it
+    assert KeyringKey("kind-kind", "shop", "other-uid").username != key.username

@@ -1,115 +1,101 @@
-"""The engine registry and the values contract with the charts."""
+"""Engines are data: the manifest each chart carries, and what Storedesk derives from it."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
-from storedesk.domain.credentials import Credentials
-from storedesk.domain.engines import (
-    DEFAULT_ENGINE,
-    MEDUSA,
-    OPTIONS,
-    WOOCOMMERCE,
-    available_engines,
-    engines,
-    get_engine,
-    option_problem,
-    resolve_options,
-)
+from storedesk.domain.engines import Registry, parse_manifest
 from storedesk.errors import InvalidInput
 
-CREDENTIALS = Credentials(
-    admin_user="admin",
-    admin_email="admin@shop.localhost",
-    admin_password="Adminpass1",
-    database_password="Dbpass2",
-    database_root_password="Rootpass3",
+CHARTS = Path(__file__).resolve().parents[3] / "charts"
+
+
+def manifest(name: str = "woocommerce") -> dict:
+    return yaml.safe_load((CHARTS / name / "engine.yaml").read_text())
+
+
+WOOCOMMERCE = parse_manifest(manifest(), str(CHARTS / "woocommerce"))
+CREDENTIALS = WOOCOMMERCE.credentials_from_json(
+    json.dumps(
+        {
+            "admin_user": "admin",
+            "admin_email": "admin@shop.localhost",
+            "admin_password": "Adminpass1",
+            "database_password": "Dbpass2",
+            "database_root_password": "Rootpass3",
+        }
+    ),
+    "test",
 )
 
 
-def test_registry_lists_woocommerce_available_and_medusa_not_yet() -> None:
-    assert [e.name for e in engines()] == ["woocommerce", "medusa"]
-    assert available_engines() == (WOOCOMMERCE,)
-    assert DEFAULT_ENGINE == "woocommerce"
-    assert (WOOCOMMERCE.display_name, WOOCOMMERCE.chart, WOOCOMMERCE.available) == (
-        "WooCommerce",
-        "woocommerce",
-        True,
-    )
-    assert WOOCOMMERCE.unavailable_reason is None
-    assert (MEDUSA.display_name, MEDUSA.available) == ("Medusa", False)
-    assert MEDUSA.unavailable_reason == "not available yet: its Helm chart is not written yet"
+def test_the_woocommerce_manifest() -> None:
+    assert (WOOCOMMERCE.name, WOOCOMMERCE.display_name) == ("woocommerce", "WooCommerce")
+    assert WOOCOMMERCE.credentials_secret("shop") == "shop-credentials"
+    assert [c.name for c in WOOCOMMERCE.components] == ["wordpress", "database", "setup"]
+    assert WOOCOMMERCE.first_install and WOOCOMMERCE.description
 
 
-@pytest.mark.parametrize("typed", ["woocommerce", " WooCommerce "])
-def test_get_engine_finds_available_engines(typed: str) -> None:
-    assert get_engine(typed) is WOOCOMMERCE
+def test_registry_lists_by_order_and_refuses_unknown_engines_naming_the_known() -> None:
+    other = parse_manifest(manifest() | {"name": "aardvark", "order": 5}, "x")
+    registry = Registry([other, WOOCOMMERCE])
+    assert [e.name for e in registry.all()] == ["woocommerce", "aardvark"]
+    assert registry.default is WOOCOMMERCE
+    with pytest.raises(InvalidInput) as caught:
+        registry.get("WooCommerce")  # taken as typed
+    assert caught.value.message == "unknown engine 'WooCommerce'"
+    assert caught.value.hint == "engines: woocommerce, aardvark"
 
 
 @pytest.mark.parametrize(
-    ("typed", "message"),
+    ("change", "problem"),
     [
-        ("medusa", "engine 'medusa' is not available yet: its Helm chart is not written yet"),
-        ("shopify", "unknown engine 'shopify'"),
-        ("", "unknown engine ''"),
+        ({"name": "Woo Commerce"}, "name 'Woo Commerce' is not a lowercase word"),
+        ({"displayName": ""}, "'displayName' must be a str"),
+        ({"credentials": "x"}, "'credentials' must be a list"),
+        ({"options": [{"key": "a", "label": "A", "kind": "colour"}]}, "unknown option kind"),
     ],
 )
-def test_get_engine_refuses_with_the_available_ones(typed: str, message: str) -> None:
+def test_a_broken_manifest_is_refused_naming_its_folder(change: dict, problem: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        get_engine(typed)
-    assert caught.value.message == message
-    assert caught.value.hint == "available engines: woocommerce"
+        parse_manifest(manifest() | change, "charts/broken")
+    assert caught.value.message.startswith("engine manifest charts/broken/engine.yaml:")
+    assert problem in caught.value.message
 
 
-def test_unavailable_engine_is_still_found_for_stores_that_name_it() -> None:
-    assert get_engine("medusa", require_available=False) is MEDUSA
-
-
-def test_names_derived_from_the_store() -> None:
-    assert WOOCOMMERCE.release_name("shop") == "shop"
-    assert WOOCOMMERCE.namespace("shop") == "store-shop"
-    assert WOOCOMMERCE.credentials_secret("shop") == "shop-credentials"
-    assert WOOCOMMERCE.admin_email("shop") == "admin@shop.localhost"
-    assert WOOCOMMERCE.admin_email("shop", "example.com") == "admin@shop.example.com"
+def test_a_manifest_without_the_admin_login_is_refused() -> None:
+    creds = [c for c in manifest()["credentials"] if c["name"] != "admin_password"]
+    with pytest.raises(InvalidInput, match="must include admin_user, admin_email"):
+        parse_manifest(manifest() | {"credentials": creds}, "x")
 
 
 @pytest.mark.parametrize(
-    ("engine", "domain", "tls", "store_url", "admin_url"),
+    ("options", "store_url", "admin_url"),
     [
+        ({}, "http://shop.localhost/", "http://shop.localhost/wp-admin/"),
         (
-            WOOCOMMERCE,
-            "localhost",
-            False,
-            "http://shop.localhost/",
-            "http://shop.localhost/wp-admin/",
-        ),
-        (
-            WOOCOMMERCE,
-            "shops.example.com",
-            True,
+            {"domain": "shops.example.com", "tls": True},
             "https://shop.shops.example.com/",
             "https://shop.shops.example.com/wp-admin/",
         ),
-        (MEDUSA, "localhost", False, "http://shop.localhost/", "http://shop.localhost/app/"),
     ],
 )
-def test_urls(engine, domain: str, tls: bool, store_url: str, admin_url: str) -> None:
-    assert engine.store_url("shop", domain, tls=tls) == store_url
-    assert engine.admin_url("shop", domain, tls=tls) == admin_url
+def test_urls(options: dict, store_url: str, admin_url: str) -> None:
+    assert WOOCOMMERCE.store_url("shop", options) == store_url
+    assert WOOCOMMERCE.admin_url("shop", options) == admin_url
 
 
-def test_values_default_to_localhost_and_the_default_ingress_class() -> None:
+def test_values_from_options_keep_their_types() -> None:
     assert WOOCOMMERCE.values("shop") == {
         "storeName": "shop",
         "domain": "localhost",
         "ingress": {"className": "", "tls": False},
     }
-
-
-def test_values_take_normalised_options() -> None:
-    options = {"domain": " Shops.Example.com. ", "ingress_class": "nginx", "tls": True}
+    options = {"domain": "shops.example.com", "ingress_class": "nginx", "tls": True}
     assert WOOCOMMERCE.values("shop", options) == {
         "storeName": "shop",
         "domain": "shops.example.com",
@@ -117,23 +103,12 @@ def test_values_take_normalised_options() -> None:
     }
 
 
-def test_values_never_carry_a_secret() -> None:
-    # The two are merged into helm's values: neither may override the other, and the
-    # plain ones, built without credentials, must hold no password.
+def test_values_never_carry_a_secret_and_secret_values_round_trip() -> None:
     plain = WOOCOMMERCE.values("shop", {"domain": "example.com", "tls": True})
     secret = WOOCOMMERCE.secret_values(CREDENTIALS)
-    assert "auth" not in plain
     assert not plain.keys() & secret.keys()
-    passwords = (
-        CREDENTIALS.admin_password,
-        CREDENTIALS.database_password,
-        CREDENTIALS.database_root_password,
-    )
-    assert not [p for p in passwords if p in json.dumps(plain)]
-
-
-def test_secret_values_follow_the_chart_contract() -> None:
-    assert WOOCOMMERCE.secret_values(CREDENTIALS) == {
+    assert not [p for p in CREDENTIALS.secrets() if p in json.dumps(plain)]
+    assert secret == {
         "auth": {
             "adminUser": "admin",
             "adminEmail": "admin@shop.localhost",
@@ -142,29 +117,39 @@ def test_secret_values_follow_the_chart_contract() -> None:
             "databaseRootPassword": "Rootpass3",
         }
     }
+    assert WOOCOMMERCE.credentials_from_values({"storeName": "shop", **secret}) == CREDENTIALS
+    with pytest.raises(InvalidInput, match="the release.s values lacks admin_email, admin_password"):
+        WOOCOMMERCE.credentials_from_values({"auth": {"adminUser": "admin"}})
 
 
-def test_options_the_gui_shows() -> None:
-    assert [(o.key, o.label, o.default) for o in OPTIONS] == [
+def test_generated_credentials_follow_the_manifest() -> None:
+    made = WOOCOMMERCE.generate_credentials("shop", {"domain": "example.com"})
+    assert (made.admin_user, made.admin_email) == ("admin", "admin@shop.example.com")
+    assert len(set(made.secrets())) == 3
+    assert [name for name, _ in WOOCOMMERCE.ordered(made)] == list(WOOCOMMERCE.credential_names)
+
+
+def test_options_the_window_shows() -> None:
+    assert [(o.key, o.label, o.default) for o in WOOCOMMERCE.options] == [
         ("domain", "Domain", "localhost"),
         ("ingress_class", "Ingress class", ""),
         ("tls", "HTTPS", False),
     ]
-    assert all(o.help for o in OPTIONS)
+    assert all(o.help for o in WOOCOMMERCE.options)
 
 
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
         ("port", "80", "unknown option 'port'; options are: domain, ingress_class, tls"),
-        ("tls", "yes", "tls must be true or false"),
+        ("tls", "yes", "https must be true or false"),
         ("domain", 42, "domain must be text"),
         ("domain", "", "a domain is required, e.g. localhost or shops.example.com"),
         (
             "domain",
-            "my_domain.com",
-            "domain 'my_domain.com' is not a valid DNS name: use lowercase letters, digits, "
-            "hyphens and dots, at most 232 characters",
+            "Shops.Example.com",  # taken as typed: refused, never lowered
+            "domain 'Shops.Example.com' is not a valid DNS name: use lowercase letters, "
+            "digits, hyphens and dots, at most 232 characters",
         ),
         (
             "domain",
@@ -176,28 +161,27 @@ def test_options_the_gui_shows() -> None:
             "ingress_class",
             "my class",
             "ingress class 'my class' is not a valid Kubernetes name: use lowercase letters, "
-            "digits, hyphens and dots, or leave it empty for the default class",
+            "digits, hyphens and dots, or leave it empty for the cluster's default",
         ),
     ],
 )
 def test_option_problems(key: str, value: object, problem: str) -> None:
-    assert option_problem(key, value) == problem
+    assert WOOCOMMERCE.option_problem(key, value) == problem
     with pytest.raises(InvalidInput) as caught:
         WOOCOMMERCE.values("shop", {key: value})
     assert caught.value.message == problem
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "used"),
+    ("key", "value"),
     [
-        ("domain", "localhost", "localhost"),
-        ("domain", "127.0.0.1.nip.io", "127.0.0.1.nip.io"),
-        ("domain", " Shops.Example.COM. ", "shops.example.com"),
-        ("ingress_class", "", ""),
-        ("ingress_class", "Traefik", "traefik"),
-        ("tls", True, True),
+        ("domain", "localhost"),
+        ("domain", "127.0.0.1.nip.io"),
+        ("ingress_class", ""),
+        ("ingress_class", "traefik"),
+        ("tls", True),
     ],
 )
-def test_valid_options_are_normalised(key: str, value: object, used: object) -> None:
-    assert option_problem(key, value) is None
-    assert resolve_options({key: value})[key] == used
+def test_valid_options_are_used_as_typed(key: str, value: object) -> None:
+    assert WOOCOMMERCE.option_problem(key, value) is None
+    assert WOOCOMMERCE.resolve_options({key: value})[key] == value

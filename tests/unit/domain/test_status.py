@@ -19,6 +19,7 @@ from storedesk.domain.models import (
     StoreStatus,
 )
 from storedesk.domain.status import derive_status
+from storedesk.errors import NextStep
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(minutes=10)  # when the store's objects were created
@@ -108,8 +109,8 @@ PULL_MESSAGE = (
     'Back-off pulling image "wordpress:6.8-apache": ErrImagePull: failed to pull and unpack image'
 )
 
-RETRY = "run `storedesk create shop` again to retry, or delete the store"
-CLUSTER_RETRY = "run `storedesk create shop` again; or delete the store"
+RETRY = "retry the create, or delete the store"
+CLUSTER_RETRY = "retry the create, or delete the store"
 
 CASES = {
     # --- Ready -------------------------------------------------------------------------
@@ -350,9 +351,8 @@ CASES = {
             "setup job failed",
             "job shop-setup failed: BackoffLimitExceeded: Job has reached the specified "
             "backoff limit",
-            "read its logs (`kubectl logs -n store-shop job/shop-setup`), then run "
-            "`storedesk create shop` again (Storedesk replaces the failed job); "
-            "or delete the store",
+            "read its logs (`kubectl logs -n store-shop job/shop-setup`), then retry the "
+            "create (Storedesk replaces the failed job), or delete the store",
             pods_ready=2,
             pods_total=2,
         ),
@@ -476,7 +476,7 @@ CASES = {
             "not installed",
             "namespace store-shop has no helm release: a create was interrupted before helm "
             "ran, or the release was removed outside Storedesk",
-            "run `storedesk create shop` again to install it, or delete the store",
+            "retry the create to install it, or delete the store",
         ),
     ),
     "stuck in pending-install with nothing running": (
@@ -486,7 +486,7 @@ CASES = {
             "stuck in pending-install",
             "helm revision 1 of release shop is pending-install, but no operation is running: "
             "helm was interrupted",
-            "run `storedesk create shop` again: Storedesk uninstalls the stuck release and "
+            "retry the create: Storedesk uninstalls the stuck release and "
             "installs it again, keeping the store's passwords",
             pods_ready=2,
             pods_total=2,
@@ -506,7 +506,7 @@ CASES = {
             "stuck in pending-upgrade",
             "helm revision 3 of release shop is pending-upgrade, but no operation is running: "
             "helm was interrupted; last error: helm was killed",
-            "run `storedesk create shop` again: Storedesk rolls the release back to its last "
+            "retry the create: Storedesk rolls the release back to its last "
             "deployed revision, then upgrades it again",
             pods_ready=2,
             pods_total=2,
@@ -519,7 +519,7 @@ CASES = {
             "stuck in pending-rollback",
             "helm revision 4 of release shop is pending-rollback, but no operation is running: "
             "helm was interrupted",
-            "run `storedesk create shop` again: Storedesk rolls the release back to its last "
+            "retry the create: Storedesk rolls the release back to its last "
             "deployed revision, then upgrades it again",
         ),
     ),
@@ -554,7 +554,7 @@ CASES = {
             Phase.FAILED,
             "delete failed",
             "the namespace store-shop is still terminating after 5m0s",
-            "run `storedesk delete shop` again",
+            "delete the store again",
             pods_ready=2,
             pods_total=2,
         ),
@@ -565,7 +565,7 @@ CASES = {
             Phase.FAILED,
             "delete interrupted",
             "helm stopped while uninstalling release shop",
-            "run `storedesk delete shop` again",
+            "delete the store again",
             pods_ready=1,
             pods_total=1,
         ),
@@ -584,7 +584,17 @@ def test_derive_status(facts: dict, expected: StoreStatus) -> None:
         "operation": None,
     }
     args |= facts
-    assert derive_status(**args, now=NOW) == expected
+    assert derive_status(**args, now=NOW) == with_next_steps(expected)
+
+
+def with_next_steps(expected: StoreStatus) -> StoreStatus:
+    """Every Failed store offers a way forward: delete again after a failed delete, else
+    retry the create or delete the store."""
+    if expected.phase != Phase.FAILED:
+        return expected
+    deleting = expected.fix == "delete the store again"
+    steps = (NextStep.RETRY_DELETE,) if deleting else (NextStep.RETRY_CREATE, NextStep.DELETE)
+    return replace(expected, next_steps=steps)
 
 
 def test_unreachable_cluster_is_unknown_whatever_the_last_facts_say() -> None:

@@ -13,13 +13,13 @@ import pytest
 from kubernetes import client, config
 
 from storedesk.errors import ClusterUnreachable
-from storedesk.sim.process import SimulatorProcess
+from storedesk.provisioning.demo import SimulatorProcess
 
 # A parent that starts the demo cluster, says the child's pid, then waits to be killed.
 PARENT = """
 import sys, time
 from pathlib import Path
-from storedesk.sim.process import SimulatorProcess
+from storedesk.provisioning.demo import SimulatorProcess
 folder = Path(sys.argv[1])
 child = SimulatorProcess(folder / "kubeconfig", folder / "sim.log", state_file=folder / "s.json")
 print(child.start().pid, flush=True)

@@ -1,11 +1,13 @@
-"""The simulator as a child process (`python -m storedesk.sim`), started and stopped from Python.
+"""The built-in demo cluster: the simulator as a child process (`python -m storedesk.sim`).
 
-The app's demo cluster runs this way so that the simulator's work never takes the
-interpreter lock from the window's GUI thread; the benchmarks run it this way to measure
-the client's and the server's CPU apart."""
+The window's demo cluster runs this way so that the simulator's work never takes the
+interpreter lock from the GUI thread; its state is kept in the data dir so the demo's
+stores survive a restart of the app, and its kubeconfig there lets the CLI reach it too.
+The benchmarks run it this way to measure the client's and the server's CPU apart."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
@@ -14,8 +16,9 @@ from types import TracebackType
 
 from storedesk.cluster.tools import in_background, stop_process
 from storedesk.errors import ClusterUnreachable
-from storedesk.sim import CONTEXT
 
+DEMO_CONTEXT = "storedesk-sim"  # the context the simulator writes into its kubeconfig
+DEMO_READY_DELAY = 2.0  # seconds before a pod turns Ready: slow enough to watch it happen
 START_TIMEOUT = 30.0  # a large --state file takes a few seconds to load
 STOP_TIMEOUT = 15.0  # SIGTERM makes it save its state first
 _SERVING = " serving "  # the line `storedesk sim` prints once it answers requests
@@ -34,7 +37,7 @@ class SimulatorProcess:
         background: bool = False,
     ) -> None:
         self.kubeconfig = kubeconfig
-        self.context = CONTEXT
+        self.context = DEMO_CONTEXT
         self.log_file = log_file
         self.ready_delay = ready_delay
         self.state_file = state_file
@@ -99,3 +102,33 @@ class SimulatorProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def demo_files(data_dir: Path) -> tuple[Path, Path]:
+    """(kubeconfig, state file) of the demo cluster."""
+    folder = data_dir / "demo"
+    return folder / "kubeconfig", folder / "state.json"
+
+
+def start_demo(data_dir: Path, ready_delay: float = DEMO_READY_DELAY) -> SimulatorProcess:
+    """Start the demo cluster and wait until it serves (blocking: call it on a worker)."""
+    kubeconfig, state = demo_files(data_dir)
+    log = kubeconfig.with_name("simulator.log")
+    demo = SimulatorProcess(
+        kubeconfig, log, ready_delay=ready_delay, state_file=state, background=True
+    )
+    return demo.start()
+
+
+def sim_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add `storedesk sim`'s options (the simulator's own command line) to `parser`."""
+    from storedesk.sim.cli import add_arguments
+
+    add_arguments(parser)
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    """Run the simulator in the foreground (`storedesk sim`)."""
+    from storedesk.sim.cli import run
+
+    return run(args)

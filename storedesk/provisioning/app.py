@@ -1,0 +1,85 @@
+"""The application's face: what the window and the CLI both use, and nothing else below.
+
+- contexts: the kubeconfig's contexts;
+- connect: kubeconfig, context and environment to a ready StoreService;
+- the demo cluster (storedesk.provisioning.demo);
+- the create queue shared by every front that starts many creates at once;
+- the row a create shows before the cluster lists the store.
+
+The fronts render the outcomes (records, typed next steps, errors) in their own words.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from storedesk.cluster.kubeconfig import ContextInfo, list_contexts, resolve_target
+from storedesk.domain.models import Phase, StoreRecord, StoreStatus, store_namespace
+from storedesk.errors import Cancelled
+from storedesk.provisioning.engines import engines
+from storedesk.provisioning.service import Settings, StoreService
+
+__all__ = ["ContextInfo", "CreateQueue", "connect", "contexts", "pending_record"]
+
+_T = TypeVar("_T")
+
+# Creates a front works on at once; the rest wait their turn (their rows show at once).
+# helm runs at most STOREDESK_HELM_CONCURRENCY processes anyway: more Python threads
+# working in parallel only compete with the window's GUI thread for the interpreter.
+CREATES_AT_ONCE = 4
+
+
+def contexts(kubeconfig: str | None, env: Mapping[str, str] = os.environ) -> list[ContextInfo]:
+    """The contexts of the kubeconfig (`--kubeconfig`, KUBECONFIG merged, or the default)."""
+    return list_contexts(kubeconfig, env)
+
+
+def connect(
+    kubeconfig: str | None,
+    context: str | None,
+    env: Mapping[str, str] = os.environ,
+    *,
+    data_dir: Path | None = None,
+    timeout: float | None = None,
+) -> StoreService:
+    """A StoreService for `context` of `kubeconfig` (the current context when None).
+    Reads files only; the cluster is asked nothing until the service is used."""
+    target = resolve_target(kubeconfig, context, env)
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    if timeout is not None:
+        settings = Settings(data_dir=settings.data_dir, timeout=timeout)
+    return StoreService(target, settings=settings)
+
+
+class CreateQueue:
+    """At most `size` creates run at once; the others wait, and a cancelled one that is
+    still waiting never starts (nothing changes)."""
+
+    def __init__(self, size: int = CREATES_AT_ONCE) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+
+    def run(self, work: Callable[[], _T], cancel: threading.Event) -> _T:
+        """Run `work` once a slot is free (blocking: call it on a worker)."""
+        with self._slots:
+            if cancel.is_set():
+                raise Cancelled("cancelled before it started; nothing was changed")
+            return work()
+
+
+def pending_record(name: str, engine: str, options: Mapping[str, object]) -> StoreRecord:
+    """The row a create shows before the cluster lists the store."""
+    chosen = engines().get(engine)
+    return StoreRecord(
+        name=name,
+        engine=chosen.name,
+        namespace=store_namespace(name),
+        status=StoreStatus(Phase.PROVISIONING, detail="starting: namespace, credentials, helm"),
+        url=chosen.store_url(name, options),
+        admin_url=chosen.admin_url(name, options),
+        created=datetime.now(UTC),
+    )
