@@ -35,6 +35,7 @@ class Housekeeping:
         self.m = manager
         manager.register("Namespace", self.namespace)
         manager.register("GC", self.collect)
+        manager.register("GCOwner", self.recheck_owner)
         manager.register("Endpoints", self.endpoints)
         manager.register("PersistentVolumeClaim", self.bind_claim)
         manager.register("Quota", self.quota)
@@ -53,6 +54,7 @@ class Housekeeping:
             keys.append(("Namespace", "", ns))  # a terminating namespace waits for its objects
         if change.type == "DELETED" or meta.get("deletionTimestamp"):
             keys.append(("GC", ns, meta["uid"]))
+        keys.extend(("GCOwner", ns, uid) for uid in _owners_to_recheck(change))
         if kind in ("Pod", "Service"):
             keys.append(("Endpoints", ns, ""))
         if kind == "Pod":
@@ -127,51 +129,89 @@ class Housekeeping:
     def collect(self, namespace: str, uid: str) -> None:
         """Handle dependents of an owner that is gone or being deleted, per propagation."""
         owner = self._find_uid(namespace, uid)
+        dependents = self._dependents(namespace, uid)
+        if owner is None:  # background: dependents whose every owner is gone follow
+            for rt, obj in dependents:
+                self._attempt_to_delete(rt, obj)
+            return
+        rt_owner, obj_owner = owner
+        if not obj_owner["metadata"].get("deletionTimestamp"):
+            return
+        finalizers = obj_owner["metadata"].get("finalizers") or []
+        if "orphan" in finalizers:
+            for rt, obj in dependents:
+                self._drop_owner_refs(rt, obj, {uid})
+            self._drop_finalizer(rt_owner, obj_owner, "orphan")
+        elif "foregroundDeletion" in finalizers:
+            for rt, obj in dependents:
+                self._attempt_to_delete(rt, obj)
+            # The owner waits only for dependents that block it, until they are gone.
+            if not any(_blocks(obj, uid) for _, obj in self._dependents(namespace, uid)):
+                self._drop_finalizer(rt_owner, obj_owner, "foregroundDeletion")
+
+    def recheck_owner(self, namespace: str, uid: str) -> None:
+        """A dependent went (or let go): its owner may be waiting in foreground deletion."""
+        found = self._find_uid(namespace, uid) or self._find_uid("", uid)
+        if found is None or not found[1]["metadata"].get("deletionTimestamp"):
+            return
+        self.collect(found[1]["metadata"].get("namespace", ""), uid)
+
+    def _attempt_to_delete(self, rt: Any, obj: Obj) -> None:
+        """The collector's attemptToDeleteItem: delete a dependent that has no solid owner
+        left, or cut its references to owners that are gone or being deleted."""
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp"):
+            return
+        namespace = meta.get("namespace", "")
+        solid, gone, waiting = [], set(), set()
+        for ref in meta.get("ownerReferences") or ():
+            found = self._find_uid(namespace, ref["uid"]) or (
+                self._find_uid("", ref["uid"]) if namespace else None
+            )
+            if found is None:
+                gone.add(ref["uid"])
+            elif "foregroundDeletion" in (found[1]["metadata"].get("finalizers") or ()) and found[
+                1
+            ]["metadata"].get("deletionTimestamp"):
+                waiting.add(ref["uid"])
+            else:
+                solid.append(ref["uid"])
+        if solid:
+            if gone or waiting:
+                self._drop_owner_refs(rt, obj, gone | waiting)
+            return
+        finalizers = meta.get("finalizers") or ()
+        if waiting and self._dependents(namespace, meta["uid"]):
+            policy = "Foreground"  # its own dependents go first, as its owner waits
+        elif "orphan" in finalizers:
+            policy = "Orphan"
+        elif "foregroundDeletion" in finalizers:
+            policy = "Foreground"
+        else:
+            policy = "Background"
+        self._delete(rt, obj, policy)
+
+    def _dependents(self, namespace: str, uid: str) -> list[tuple[Any, Obj]]:
         scopes = [namespace] if namespace else [None]
-        dependents = [
+        return [
             (rt, o)
             for rt in NAMESPACED
             for scope in scopes
             for o in self.m.api.store.items(rt, scope)
             if owned_by(o, uid)
         ]
-        if owner is None:  # background: dependents whose every owner is gone follow
-            for rt, obj in dependents:
-                if obj["metadata"].get("deletionTimestamp"):
-                    continue
-                owners = [ref["uid"] for ref in obj["metadata"]["ownerReferences"]]
-                if all(self._find_uid(namespace, o) is None for o in owners):
-                    self._delete(rt, obj, "Background")
-            return
-        rt_owner, obj_owner = owner
-        finalizers = obj_owner["metadata"].get("finalizers") or []
-        if "orphan" in finalizers:
-            for rt, obj in dependents:
-                refs = [r for r in obj["metadata"]["ownerReferences"] if r.get("uid") != uid]
-                meta = {**obj["metadata"], "ownerReferences": refs}
-                if not refs:
-                    meta.pop("ownerReferences")
-                self.m.api.update(
-                    rt,
-                    obj["metadata"].get("namespace", ""),
-                    obj["metadata"]["name"],
-                    {**obj, "metadata": meta},
-                )
-            self._drop_finalizer(rt_owner, obj_owner, "orphan")
-        elif "foregroundDeletion" in finalizers:
-            blocking = [
-                (rt, o)
-                for rt, o in dependents
-                if any(
-                    r.get("uid") == uid and r.get("blockOwnerDeletion")
-                    for r in o["metadata"]["ownerReferences"]
-                )
-            ]
-            for rt, obj in blocking:
-                if not obj["metadata"].get("deletionTimestamp"):
-                    self._delete(rt, obj, "Foreground")
-            if not blocking:
-                self._drop_finalizer(rt_owner, obj_owner, "foregroundDeletion")
+
+    def _drop_owner_refs(self, rt: Any, obj: Obj, uids: set[str]) -> None:
+        refs = [r for r in obj["metadata"]["ownerReferences"] if r.get("uid") not in uids]
+        meta = {**obj["metadata"], "ownerReferences": refs}
+        if not refs:
+            meta.pop("ownerReferences")
+        self.m.api.update(
+            rt,
+            obj["metadata"].get("namespace", ""),
+            obj["metadata"]["name"],
+            {**obj, "metadata": meta},
+        )
 
     def _find_uid(self, namespace: str, uid: str) -> tuple[Any, Obj] | None:
         for rt in NAMESPACED if namespace else res.RESOURCE_TYPES:
@@ -357,6 +397,31 @@ class Housekeeping:
             self.m.write_status(
                 INGRESS, ing, {"loadBalancer": {"ingress": [{"hostname": "localhost"}]}}
             )
+
+
+def _owners_to_recheck(change: Change) -> set[str]:
+    """Owners a dependent's change may unblock: it went, started going, or let go of them."""
+    meta = change.obj["metadata"]
+    refs = {r["uid"] for r in meta.get("ownerReferences") or ()}
+    if change.type == "DELETED" or meta.get("deletionTimestamp"):
+        return refs
+    if change.old is None:
+        return set()
+    before = {
+        r["uid"]
+        for r in change.old["metadata"].get("ownerReferences") or ()
+        if r.get("blockOwnerDeletion")
+    }
+    after = {r["uid"] for r in meta.get("ownerReferences") or () if r.get("blockOwnerDeletion")}
+    return before - after
+
+
+def _blocks(obj: Obj, uid: str) -> bool:
+    """Whether `obj` holds up the foreground deletion of its owner `uid`."""
+    return any(
+        r.get("uid") == uid and r.get("blockOwnerDeletion")
+        for r in obj["metadata"].get("ownerReferences") or ()
+    )
 
 
 def _terminating_status(ns: Obj, kinds: Counter[str], held: Counter[str]) -> dict[str, Any]:
