@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -23,6 +23,8 @@ from storedesk import __version__
 from storedesk.errors import InvalidInput, NextStep, StoredeskError
 
 if TYPE_CHECKING:
+    from storedesk.provisioning.events import LogEntry
+    from storedesk.provisioning.operation import Progress
     from storedesk.provisioning.service import StoreService
 
 EXIT_INTERRUPTED = 130
@@ -385,6 +387,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     """storedesk list"""
     service = _service(args)
     records = service.list_stores()
+    service.reconcile(records)  # finish what earlier deletes left for once stores are gone
     if args.output == "json":
         _print_json(
             {"context": service.target.context, "stores": [record_json(r) for r in records]}
@@ -400,7 +403,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_create(args: argparse.Namespace) -> int:
     """storedesk create NAME"""
     from storedesk.provisioning.engines import engines
-    from storedesk.provisioning.service import progress_printer
 
     options: dict[str, object] = {}
     if args.domain is not None:
@@ -541,8 +543,6 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """storedesk rollback NAME [REVISION]"""
-    from storedesk.provisioning.service import progress_printer
-
     record = _service(args).rollback(
         args.name,
         args.revision,
@@ -557,7 +557,6 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     """storedesk delete NAME"""
     from storedesk.domain.names import validate_store_name
-    from storedesk.provisioning.service import progress_printer
 
     name = validate_store_name(args.name)
     if not args.yes:
@@ -618,6 +617,18 @@ def record_json(record: Any) -> dict[str, Any]:
         "release_revision": record.release_revision,
         "release_status": record.release_status,
     }
+
+
+def progress_printer(write: Callable[[str], None]) -> Progress:
+    """Progress callback printing one line per step."""
+
+    def show(entry: LogEntry) -> None:
+        if entry.step == "operation" and entry.outcome == "started":
+            return
+        took = f" ({entry.duration:.1f}s)" if entry.duration is not None else ""
+        write(f"{entry.step:<11} {entry.outcome:<6} {entry.message}{took}")
+
+    return show
 
 
 def _print_json(data: Any) -> None:

@@ -30,6 +30,16 @@ def store_namespace(store: str) -> str:
     return NAMESPACE_PREFIX + store
 
 
+class OperationKind(StrEnum):
+    """What Storedesk does to a store; the event log, locks and leases name it."""
+
+    CREATE = "create"  # create or converge (an upgrade is a create run again)
+    DELETE = "delete"
+    ROLLBACK = "rollback"
+    RECOVER = "recover"  # read the passwords back into the keyring
+    STATUS = "status"  # the status monitor's notes of status changes
+
+
 class Phase(StrEnum):
     """What a user sees in the status column."""
 
@@ -134,7 +144,7 @@ class EventFact:
 class OperationFact:
     """What this machine knows of the latest operation on a store (from the event log)."""
 
-    kind: str  # create, delete, upgrade, rollback
+    kind: str  # an OperationKind, as the event log or a lease recorded it
     running: bool
     failed: bool = False
     error: str | None = None  # a user-readable message, never a secret

@@ -40,6 +40,7 @@ from storedesk.domain.models import (
     JobFact,
     NamespaceFact,
     OperationFact,
+    OperationKind,
     Phase,
     PodFact,
     ReleaseFact,
@@ -102,7 +103,7 @@ def derive_status(
     counts = {"pods_ready": sum(p.ready for p in serving), "pods_total": len(serving)}
     op = operation
     running = op is not None and op.running
-    deleting = op is not None and op.kind == "delete"
+    deleting = op is not None and op.kind == OperationKind.DELETE
 
     def failed(
         reason: str, detail: str, fix: str, steps: tuple[NextStep, ...] = RETRY_OR_DELETE
@@ -201,7 +202,12 @@ def _catching_up(op: OperationFact | None, release: ReleaseFact | None, now: dat
 
     Watches deliver helm's final record a little after helm (and our lock) are done; until
     then the last record seen may still say pending-install, which is not a stuck release."""
-    if op is None or op.kind not in ("create", "rollback") or op.running or op.failed:
+    if (
+        op is None
+        or op.kind not in (OperationKind.CREATE, OperationKind.ROLLBACK)
+        or op.running
+        or op.failed
+    ):
         return False
     if op.finished is None or now - op.finished > CATCH_UP:
         return False

@@ -27,7 +27,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from storedesk.cluster.kube import NAMESPACES, Conflict, KubeClient
-from storedesk.domain.models import LEASE_ANNOTATION
+from storedesk.domain.models import LEASE_ANNOTATION, OperationKind
 from storedesk.errors import DataDirUnavailable, StoreBusy, StoredeskError
 
 LEASE_TTL = timedelta(seconds=60)
@@ -109,7 +109,7 @@ class LocalLock:
         self.path = root / "locks" / quote(context, safe="") / f"{store}.lock"
         self._file: IO[str] | None = None
 
-    def acquire(self, operation: str) -> None:
+    def acquire(self, operation: OperationKind) -> None:
         """Take the lock or raise StoreBusy naming who has it."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +155,7 @@ class LocalLock:
 class Lease:
     """The lease annotation on a store's namespace, kept alive while an operation runs."""
 
-    def __init__(self, kube: KubeClient, namespace: str, operation: str) -> None:
+    def __init__(self, kube: KubeClient, namespace: str, operation: OperationKind) -> None:
         self.kube = kube
         self.namespace = namespace
         self.operation = operation
@@ -231,7 +231,9 @@ class Lease:
 
 
 @contextlib.contextmanager
-def local_lock(root: Path, context: str, store: str, operation: str) -> Iterator[LocalLock]:
+def local_lock(
+    root: Path, context: str, store: str, operation: OperationKind
+) -> Iterator[LocalLock]:
     """Hold the machine-local lock of a store for the duration of the block."""
     lock = LocalLock(root, context, store)
     lock.acquire(operation)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.domain.models import OperationKind, Phase, StoreRecord, StoreStatus
 from storedesk.errors import StoredeskError
 from storedesk.provisioning import inventory
 from storedesk.provisioning.events import LogEntry, now
@@ -118,6 +118,7 @@ class StatusMonitor:
         cache = inventory.collect(self.service.kube)
         self._drain()
         self._publish_facts(cache)
+        self.service.reconcile(self._records)  # once per connected period, not per refresh
         for feed in FEEDS:
             self._start_watch(feed, cache.versions.get(feed.key, ""), generation)
         dirty, last_derive = False, time.monotonic()
@@ -232,7 +233,7 @@ class StatusMonitor:
                 LogEntry(
                     now(),
                     record.name,
-                    "status",
+                    OperationKind.STATUS,
                     "status",
                     "info",
                     f"{_describe(old)} -> {_describe(new)}",

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from storedesk.domain.models import OperationKind
 from storedesk.errors import (
     ClusterUnreachable,
     Forbidden,
@@ -69,7 +70,7 @@ class Operation:
     """Logs `started`, each step with its outcome and duration, then `ok` or `failed`."""
 
     def __init__(
-        self, log: EventLog, store: str, kind: str, progress: Progress | None = None
+        self, log: EventLog, store: str, kind: OperationKind, progress: Progress | None = None
     ) -> None:
         self.log = log
         self.store = store

@@ -95,8 +95,8 @@ def test_invalid_input_changes_nothing(sim, tmp_path: Path) -> None:
     bad = storedesk(sim, "create", "Shop_1", data_dir=tmp_path)
     assert bad.returncode == 2
     assert "store name 'Shop_1'" in bad.stderr and "lowercase letters" in bad.stderr
-    engine = storedesk(sim, "create", "shop", "--engine", "medusa", data_dir=tmp_path)
-    assert engine.returncode == 2 and "not available yet" in engine.stderr
+    engine = storedesk(sim, "create", "shop", "--engine", "shopify", data_dir=tmp_path)
+    assert engine.returncode == 2 and "unknown engine 'shopify'" in engine.stderr
     domain = storedesk(sim, "create", "shop", "--domain", "not a domain", data_dir=tmp_path)
     assert domain.returncode == 2 and "domain" in domain.stderr
     unconfirmed = storedesk(sim, "delete", "shop", data_dir=tmp_path)
