@@ -33,6 +33,7 @@ from storedesk.cluster.helm_argv import (
 )
 from storedesk.cluster.kubeconfig import ClusterTarget
 from storedesk.cluster.tools import find_executable, in_background, stop_process, tool_path
+from storedesk.domain.limits import parse_helm_concurrency
 from storedesk.errors import (
     Cancelled,
     ClusterUnreachable,
@@ -347,15 +348,11 @@ _shared_slots: ProcessSlots | None = None
 _slots_lock = threading.Lock()
 
 
-def _configured_concurrency(env: Mapping[str, str]) -> int:
-    raw = env.get("STOREDESK_HELM_CONCURRENCY", "").strip()
-    if not raw:
-        return DEFAULT_HELM_CONCURRENCY
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidInput(
-            f"STOREDESK_HELM_CONCURRENCY must be a whole number of at least 1, not {raw!r}"
-        )
-    return int(raw)
+def configured_concurrency(env: Mapping[str, str]) -> int:
+    """STOREDESK_HELM_CONCURRENCY, else the default; InvalidInput when it is set wrong
+    (the CLI checks this at start, before any command changes anything)."""
+    raw = env.get("STOREDESK_HELM_CONCURRENCY", "")
+    return parse_helm_concurrency(raw) if raw else DEFAULT_HELM_CONCURRENCY
 
 
 def helm_slots() -> ProcessSlots:
@@ -363,13 +360,14 @@ def helm_slots() -> ProcessSlots:
     global _shared_slots
     with _slots_lock:
         if _shared_slots is None:
-            _shared_slots = ProcessSlots(_configured_concurrency(os.environ))
+            _shared_slots = ProcessSlots(configured_concurrency(os.environ))
         return _shared_slots
 
 
 def set_helm_concurrency(size: int) -> None:
     """Change the process-wide cap (runs already waiting keep the old one)."""
     global _shared_slots
+    size = parse_helm_concurrency(str(size))  # the bounds STOREDESK_HELM_CONCURRENCY has
     with _slots_lock:
         _shared_slots = ProcessSlots(size)
 

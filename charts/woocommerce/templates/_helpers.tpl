@@ -43,25 +43,27 @@ The store's address, without a trailing slash (as WordPress keeps `home` and `si
 {{/*
 Labels every object carries. Call with (dict "root" $ "component" "wordpress").
 storedesk.io/store and storedesk.io/engine let Storedesk find every store object with
-one selector.
+one selector. Every value is quoted: YAML reads a bare yes, no, on, off, y, n, true,
+false or null as a boolean or null, which a label cannot hold, and a store or release
+may carry such a name.
 */}}
 {{- define "woocommerce.labels" -}}
 {{ include "woocommerce.selectorLabels" . }}
 app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
-app.kubernetes.io/part-of: storedesk
-app.kubernetes.io/managed-by: {{ .root.Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
-storedesk.io/store: {{ include "woocommerce.store" .root }}
-storedesk.io/engine: woocommerce
+app.kubernetes.io/part-of: "storedesk"
+app.kubernetes.io/managed-by: {{ .root.Release.Service | quote }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | quote }}
+storedesk.io/store: {{ include "woocommerce.store" .root | quote }}
+storedesk.io/engine: "woocommerce"
 {{- end -}}
 
 {{/*
 The labels a controller selects its pods by (immutable once created).
 */}}
 {{- define "woocommerce.selectorLabels" -}}
-app.kubernetes.io/name: woocommerce
-app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/name: "woocommerce"
+app.kubernetes.io/instance: {{ .root.Release.Name | quote }}
+app.kubernetes.io/component: {{ .component | quote }}
 {{- end -}}
 
 {{/*

@@ -1,7 +1,7 @@
 {{- define "allkinds.labels" -}}
-app.kubernetes.io/name: allkinds
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/name: "allkinds"
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- end }}
 {{- define "allkinds.resources" -}}
 resources:
