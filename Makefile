@@ -3,31 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 TOOLS  := .cache/tools
-STAMP  := $(VENV)/.installed
+# What .venv holds, each remade when the project's metadata changes: the app and what it
+# runs on (make run, make sim), or that plus the test and bench extras (everything else).
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+# The pure tiers: no system packages, no helm, no keyring, no display.
+FAST_TESTS := tests/unit tests/sim/unit
 
-.PHONY: run test sim bench lint setup tools sysdeps-run sysdeps-test clean
+.PHONY: run test test-fast sim bench lint setup tools sysdeps-run sysdeps-test clean
 
-run: sysdeps-run $(STAMP)
+run: sysdeps-run $(RUN_STAMP)
 	@scripts/run-app.sh
 
-test: sysdeps-test $(STAMP) tools
+test: sysdeps-test $(DEV_STAMP) tools
 	@scripts/with-keyring.sh env QT_QPA_PLATFORM=offscreen STOREDESK_TOOLS=$(CURDIR)/$(TOOLS) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-sim: $(STAMP)
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -q $(FAST_TESTS) $(PYTEST_ARGS)
+
+sim: $(RUN_STAMP)
 	$(VENV)/bin/storedesk sim $(SIM_ARGS)
 
-bench: sysdeps-test $(STAMP) tools
+bench: sysdeps-test $(DEV_STAMP) tools
 	@scripts/with-keyring.sh env QT_QPA_PLATFORM=offscreen STOREDESK_TOOLS=$(CURDIR)/$(TOOLS) \
 		$(PY) -m benchmarks.run $(BENCH_ARGS)
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check storedesk tests benchmarks scripts
-	$(VENV)/bin/ruff format --check storedesk tests benchmarks scripts
+# The gates CI runs before the tests: ruff, the import contracts, mypy (see the script).
+lint: $(DEV_STAMP)
+	@scripts/lint.sh
 
-setup: $(STAMP) tools
+setup: $(DEV_STAMP) tools
 
-tools: $(STAMP) $(TOOLS)/checkov/bin/checkov
+tools: $(DEV_STAMP) $(TOOLS)/checkov/bin/checkov
 	@$(PY) scripts/fetch_tools.py --dest $(TOOLS) 3 4 >/dev/null
 
 # checkov pins packaging/python-dateutil versions that clash with pytest and kubernetes:
@@ -42,12 +50,11 @@ sysdeps-run:
 sysdeps-test:
 	@scripts/install-system-deps.sh test
 
-# Reinstall when the project's metadata changes; the venv itself is made once.
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[test,bench]'
-	@touch $@
+$(RUN_STAMP): pyproject.toml
+	@PYTHON=$(PYTHON) scripts/install-venv.sh run $(VENV)
+
+$(DEV_STAMP): pyproject.toml
+	@PYTHON=$(PYTHON) scripts/install-venv.sh dev $(VENV)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

@@ -84,7 +84,8 @@ class MainWindow(QMainWindow):
         self.operations = StoreOperations(
             self.runner, self.session, self.model, self.clipboard, self
         )
-        self.actions = Actions(self)
+        # Not `actions`: that would hide QWidget.actions().
+        self.commands = Actions(self)
         self.table = StoreTable(self.model, self)
         self.details = DetailsPane(self)
         self.loader = DetailsLoader(self.operations, self.details, self)
@@ -116,7 +117,7 @@ class MainWindow(QMainWindow):
     # -- layout --------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        a = self.actions
+        a = self.commands
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
 
     def _connect(self) -> None:
-        a = self.actions
+        a = self.commands
         a.new_store.triggered.connect(self.new_store)
         a.delete.triggered.connect(lambda: self.delete_store(self.table.selected_name()))
         a.open_storefront.triggered.connect(lambda: self._open("url"))
@@ -196,9 +197,7 @@ class MainWindow(QMainWindow):
         a.refresh.triggered.connect(self.refresh)
         a.switch_context.triggered.connect(self._focus_contexts)
         a.start_demo.triggered.connect(self.session.start_demo)
-        a.filter.triggered.connect(
-            lambda: (self.filter_edit.setFocus(), self.filter_edit.selectAll())
-        )
+        a.filter.triggered.connect(self._focus_filter)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(self._about)
         self.theme_group.triggered.connect(lambda action: self.set_theme(action.data()))
@@ -351,6 +350,10 @@ class MainWindow(QMainWindow):
         self.context_bar.combo.setFocus()
         self.context_bar.combo.showPopup()
 
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
     def _ask_without_keyring(self, request: NewStore, error: str) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
@@ -430,7 +433,7 @@ class MainWindow(QMainWindow):
         self.store_count.setText(f"{count} store{'s' if count != 1 else ''}")
 
     def _update_actions(self) -> None:
-        a = self.actions
+        a = self.commands
         record = self.table.selected_record()
         connected = self.session.service is not None and not self._quit_when_idle
         busy = self.model.busy(record.name) if record else None

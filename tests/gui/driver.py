@@ -50,7 +50,7 @@ def visible_names(window: MainWindow) -> list[str]:
 
 def create_with_dialog(qtbot, window: MainWindow, name: str) -> None:
     """New store -> type the name -> Create."""
-    window.actions.new_store.trigger()
+    window.commands.new_store.trigger()
     dialog = window.new_store_dialog
     assert dialog is not None and dialog.isVisible()
     qtbot.keyClicks(dialog.name_edit, name)

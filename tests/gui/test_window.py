@@ -89,7 +89,7 @@ def test_delete_asks_for_the_name_then_removes_the_row(
     wait_phase(qtbot, window, "old", Phase.READY)
     wait_idle(qtbot, window)
     window.table.select("old")
-    window.actions.delete.trigger()
+    window.commands.delete.trigger()
     dialog = window.delete_dialog
     assert dialog is not None and dialog.isVisible()
     assert not dialog.delete_button.isEnabled()
@@ -105,7 +105,7 @@ def test_an_invalid_name_is_refused_inline_and_nothing_reaches_the_cluster(
     qtbot, window: MainWindow, sim: Simulator
 ) -> None:
     sim.reset_request_counts()
-    window.actions.new_store.trigger()
+    window.commands.new_store.trigger()
     dialog = window.new_store_dialog
     qtbot.keyClicks(dialog.name_edit, "My_Shop")
     assert dialog.name_problem.text() == names.name_problem("My_Shop")
@@ -140,7 +140,7 @@ def test_an_outage_shows_the_banner_and_keeps_the_last_known_rows(
     assert "last seen: Ready" in (kept.status.detail or "")
     assert window.banner.button("Retry") is not None
     sim.set_outage(None)
-    window.actions.refresh.trigger()
+    window.commands.refresh.trigger()
     wait_connected(qtbot, window)
     wait_phase(qtbot, window, "steady", Phase.READY)
     assert not window.banner.isVisible() or "Demo mode" in window.banner.message.text()
@@ -204,9 +204,9 @@ def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
     assert window.banner.isVisible()
     assert "No cluster" in window.banner.message.text()
     assert "does not exist" in window.banner.message.text()
-    assert not window.actions.new_store.isEnabled()
+    assert not window.commands.new_store.isEnabled()
     qtbot.mouseClick(window.banner.button("Start demo cluster"), Qt.MouseButton.LeftButton)
-    assert not window.actions.start_demo.isEnabled()  # starting: one demo cluster only
+    assert not window.commands.start_demo.isEnabled()  # starting: one demo cluster only
     window.session.start_demo()  # asked again meanwhile (the banner can still offer it)
     wait_connected(qtbot, window)
     assert len(processes_mentioning(str(data_dir / "demo" / "kubeconfig"))) == 1
@@ -214,7 +214,7 @@ def test_without_a_kubeconfig_the_banner_offers_the_demo_cluster(
     assert window.context_bar.demo_badge.isVisible()
     assert "Demo mode" in window.banner.message.text()
     assert "(demo)" in window.windowTitle()
-    assert window.actions.new_store.isEnabled()
+    assert window.commands.new_store.isEnabled()
     # The demo cluster runs in a child process (its work never holds this process's
     # interpreter lock) and stops with the window, saving its state for the next start.
     demo = window.session.demo
@@ -234,7 +234,7 @@ def test_closing_while_a_create_runs_asks_then_waits_for_it(qtbot, window: MainW
     wait_button = next(b for b in prompt.buttons() if b.text() == "Quit when finished")
     qtbot.mouseClick(wait_button, Qt.MouseButton.LeftButton)
     assert window.isVisible()  # still finishing the create
-    assert not window.actions.new_store.isEnabled()
+    assert not window.commands.new_store.isEnabled()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT_MS)
     assert window.operations.running() == []
 
@@ -333,7 +333,7 @@ def test_credentials_show_on_request_and_copy_to_the_clipboard(
     assert box.email.text() == kept.admin_email
     qtbot.mouseClick(box.reveal_button, Qt.MouseButton.LeftButton)
     assert box.password.text() == HIDDEN
-    window.actions.copy_password.trigger()
+    window.commands.copy_password.trigger()
     qtbot.waitUntil(
         lambda: QGuiApplication.clipboard().text() == kept.admin_password, timeout=TIMEOUT_MS
     )
