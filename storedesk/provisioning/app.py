@@ -12,21 +12,17 @@ The fronts render the outcomes (records, typed next steps, errors) in their own 
 from __future__ import annotations
 
 import os
-import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from storedesk.cluster.kubeconfig import ContextInfo, list_contexts, resolve_target
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus, store_namespace
-from storedesk.errors import Cancelled
 from storedesk.provisioning.engines import engines
 from storedesk.provisioning.service import Settings, StoreService
 
 __all__ = ["ContextInfo", "CreateQueue", "connect", "contexts", "pending_record"]
-
-_T = TypeVar("_T")
 
 # Creates a front works on at once; the rest wait their turn (their rows show at once).
 # helm runs at most STOREDESK_HELM_CONCURRENCY processes anyway: more Python threads
@@ -57,18 +53,42 @@ def connect(
 
 
 class CreateQueue:
-    """At most `size` creates run at once; the others wait, and a cancelled one that is
-    still waiting never starts (nothing changes)."""
+    """Starts at most `size` creates at once; the others wait their turn holding no
+    thread, and one dropped while waiting never starts (nothing changes). Used from one
+    thread (the window's GUI thread): starting a create only starts its worker."""
 
     def __init__(self, size: int = CREATES_AT_ONCE) -> None:
-        self._slots = threading.BoundedSemaphore(size)
+        self.size = size
+        self._running = 0
+        self._waiting: deque[tuple[Callable[[], None], Callable[[], None]]] = deque()
 
-    def run(self, work: Callable[[], _T], cancel: threading.Event) -> _T:
-        """Run `work` once a slot is free (blocking: call it on a worker)."""
-        with self._slots:
-            if cancel.is_set():
-                raise Cancelled("cancelled before it started; nothing was changed")
-            return work()
+    def submit(self, start: Callable[[], None], dropped: Callable[[], None]) -> None:
+        """Call `start` now if a slot is free, else once one is; `dropped` if it never
+        starts (drop_waiting)."""
+        self._waiting.append((start, dropped))
+        self._start_next()
+
+    def finished(self) -> None:
+        """A started create ended: the next one waiting starts."""
+        self._running -= 1
+        self._start_next()
+
+    def drop_waiting(self) -> None:
+        """Forget every create still waiting (each hears `dropped`)."""
+        waiting, self._waiting = self._waiting, deque()
+        for _, dropped in waiting:
+            dropped()
+
+    @property
+    def waiting(self) -> int:
+        """Creates waiting their turn."""
+        return len(self._waiting)
+
+    def _start_next(self) -> None:
+        while self._waiting and self._running < self.size:
+            start, _ = self._waiting.popleft()
+            self._running += 1
+            start()
 
 
 def pending_record(name: str, engine: str, options: Mapping[str, object]) -> StoreRecord:

@@ -47,7 +47,7 @@ from storedesk.ui.session import ClusterSession, ClusterState, ContextChoice
 from storedesk.ui.store_model import StoreTableModel
 from storedesk.ui.store_table import StoreTable
 from storedesk.ui.ui_settings import THEMES, LastContext, UiSettings
-from storedesk.ui.workers import TaskRunner
+from storedesk.ui.workers import Job, TaskRunner
 
 if TYPE_CHECKING:
     from storedesk.domain.credentials import Credentials
@@ -303,16 +303,16 @@ class MainWindow(QMainWindow):
         if name and self.model.listed(name):  # a store still being created has no details yet
             self.loader.load(name)
 
-    def report_failure(self, label: str, error: BaseException) -> None:
+    def report_failure(self, job: Job, error: BaseException) -> None:
         """The one place failures of background work end up: the log, the status bar, and
         for operations on stores, a notice above the table."""
-        message = describe_error(error)
+        label, message = str(job), describe_error(error)
         if isinstance(error, StoredeskError):
             log.warning("%s failed: %s", label, message)
         else:
             log.error("%s failed", label, exc_info=error)
         self.statusBar().showMessage(f"Could not {label}: {message}", 30_000)
-        if label.split(" ")[0] in ("create", "delete", "start", "read"):
+        if job.notify:
             self.notice.show_message(
                 Level.ERROR,
                 f"<b>Could not {escape(label)}</b>: {escape(message)}",

@@ -20,15 +20,11 @@ from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
 from storedesk.ui.new_store_dialog import NewStore
 from storedesk.ui.session import ClusterSession
 from storedesk.ui.store_model import StoreTableModel
-from storedesk.ui.workers import TaskRunner
+from storedesk.ui.workers import Job, TaskRunner
 
 if TYPE_CHECKING:
     from storedesk.domain.credentials import Credentials
     from storedesk.provisioning.service import StoreDetails, StoreService
-
-
-# One queue for every create this window starts.
-_CREATES = CreateQueue()
 
 
 class StoreOperations(QObject):
@@ -56,6 +52,7 @@ class StoreOperations(QObject):
         # name on two contexts), with the event that stops it.
         self._running: dict[int, tuple[str, threading.Event]] = {}
         self._ids = itertools.count()
+        self._creates = CreateQueue()  # at most a few creates at once; the rest hold no thread
 
     def create(self, request: NewStore, *, use_keyring: bool = True) -> bool:
         """Start creating a store; False (with a message) if that cannot start now."""
@@ -73,7 +70,9 @@ class StoreOperations(QObject):
         return sorted(label for label, _ in self._running.values())
 
     def cancel_all(self) -> None:
-        """Stop every running create and delete (helm is stopped; a re-run repairs)."""
+        """Stop every running create and delete (helm is stopped; a re-run repairs), and
+        drop the creates still waiting their turn (they never start)."""
+        self._creates.drop_waiting()
         for _, cancel in self._running.values():
             cancel.set()
 
@@ -86,9 +85,10 @@ class StoreOperations(QObject):
         service = self._service_for(request.name)
         if service is None:
             return False
-        name, label, generation = request.name, f"create {request.name}", self.session.generation
+        name, generation = request.name, self.session.generation
+        job = Job("create", name, notify=True)
         self.model.set_busy(name, "creating")
-        key, cancel = self._started(label)
+        key, cancel = self._started(str(job))
         outcome: dict[str, str] = {}
 
         def failed(error: BaseException) -> None:
@@ -107,10 +107,14 @@ class StoreOperations(QObject):
                 self.model.settle(name, outcome.get("error"))
                 self.session.operation_ended()
 
-        task = self.runner.run(
-            label,
-            lambda progress: _CREATES.run(
-                lambda: service.create(
+        def start() -> None:
+            def finished() -> None:
+                self._creates.finished()
+                ended()
+
+            task = self.runner.run(
+                job,
+                lambda progress: service.create(
                     name,
                     request.engine,
                     options,
@@ -118,15 +122,19 @@ class StoreOperations(QObject):
                     progress=progress,
                     cancel=cancel,
                 ),
-                cancel,
-            ),
-            on_progress=self.progressed.emit,
-            on_result=lambda record: self.message.emit(
-                f"Store {name} created: {record.status.phase.value}"
-            ),
-            on_finished=ended,
-        )
-        task.error.connect(failed)
+                on_progress=self.progressed.emit,
+                on_result=lambda record: self.message.emit(
+                    f"Store {name} created: {record.status.phase.value}"
+                ),
+                on_finished=finished,
+            )
+            task.error.connect(failed)
+
+        def dropped() -> None:  # stopped while waiting its turn: it never ran
+            outcome["error"] = "cancelled before it started; nothing was changed"
+            ended()
+
+        self._creates.submit(start, dropped)
         self.message.emit(f"Creating store {name}…")
         return True
 
@@ -146,7 +154,7 @@ class StoreOperations(QObject):
                 self.session.operation_ended()
 
         self.runner.run(
-            label,
+            Job("delete", name, notify=True),
             lambda progress: service.delete(name, wait=True, progress=progress, cancel=cancel),
             on_progress=self.progressed.emit,
             on_result=lambda _: self.message.emit(f"Store {name} deleted"),
@@ -174,7 +182,7 @@ class StoreOperations(QObject):
             self.message.emit("Not connected to a cluster")
             return
         self.runner.run(
-            f"read the credentials of {name}",
+            Job("read the credentials of", name, notify=True),
             lambda: service.credentials(name),
             on_result=lambda c: then(c) if generation == self.session.generation else None,
         )

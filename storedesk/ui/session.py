@@ -23,7 +23,7 @@ from storedesk.provisioning.demo import start_demo
 from storedesk.provisioning.operation import describe_error
 from storedesk.ui.monitor_worker import MonitorWorker
 from storedesk.ui.ui_settings import LastContext
-from storedesk.ui.workers import TaskRunner
+from storedesk.ui.workers import Job, TaskRunner
 
 if TYPE_CHECKING:
     from storedesk.provisioning.app import ContextInfo
@@ -98,7 +98,7 @@ class ClusterSession(QObject):
     state_changed = Signal(object)  # ClusterState
     records_changed = Signal(object)  # tuple[StoreRecord, ...] from the status monitor
     switched = Signal()  # another cluster is selected: forget the rows shown
-    failed = Signal(str, object)  # label, exception: for the window's one error handler
+    failed = Signal(object, object)  # Job, exception: for the window's one error handler
 
     def __init__(
         self,
@@ -188,7 +188,7 @@ class ClusterSession(QObject):
         self.demo_starting = True
         self._set_state(ClusterState(Connection.STARTING_DEMO, self._choice))
         task = self.runner.run(
-            "start the demo cluster",
+            Job("start the demo cluster", notify=True),
             lambda: start_demo(self.data_dir()),
             on_result=self._demo_started,
         )
@@ -276,7 +276,7 @@ class ClusterSession(QObject):
         self.service = service
         worker = MonitorWorker(service, self)
         worker.snapshot.connect(lambda snapshot: self._on_snapshot(generation, snapshot))
-        worker.failed.connect(lambda exc: self.failed.emit("status monitor", exc))
+        worker.failed.connect(lambda exc: self.failed.emit(Job("follow the cluster"), exc))
         worker.finished.connect(lambda: self._monitor_finished(worker))
         self._monitor = worker
         worker.start()

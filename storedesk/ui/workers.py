@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -17,6 +18,18 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 log = logging.getLogger("storedesk.ui")
 
 Work = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a background task does, as the window names it ("create shop")."""
+
+    verb: str
+    subject: str = ""
+    notify: bool = False  # a failure is also shown above the table, not only in the status bar
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.subject}".strip()
 
 
 class FunctionThread(QThread):
@@ -81,7 +94,7 @@ class Task(QObject):
 class TaskRunner(QObject):
     """Starts tasks, keeps them alive until they finish, and reports every failure once."""
 
-    failed = Signal(str, object)  # label, exception
+    failed = Signal(object, object)  # Job, exception
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,7 +102,7 @@ class TaskRunner(QObject):
 
     def run(
         self,
-        label: str,
+        job: Job | str,
         work: Work,
         *,
         on_result: Callable[[Any], None] | None = None,
@@ -99,13 +112,14 @@ class TaskRunner(QObject):
     ) -> Task:
         """Run `work` on a thread. Callbacks run on the GUI thread; errors go to `failed`
         (unless report_errors is False: then connect to the task's `error` yourself)."""
-        task = Task(label, work, with_progress=on_progress is not None, parent=self)
+        job = job if isinstance(job, Job) else Job(job)
+        task = Task(str(job), work, with_progress=on_progress is not None, parent=self)
         if on_result is not None:
             task.result.connect(on_result)
         if on_progress is not None:
             task.progress.connect(on_progress)
         if report_errors:
-            task.error.connect(lambda exc: self.failed.emit(label, exc))
+            task.error.connect(lambda exc: self.failed.emit(job, exc))
         if on_finished is not None:
             task.finished.connect(on_finished)
         task.finished.connect(lambda: self._forget(task))
