@@ -49,6 +49,19 @@ _GENERATION_KINDS = {
     "Pod",
     "IngressClass",
 }
+# Registries that answer an immediate DELETE with the deleted object (ReturnDeletedObject);
+# every other answers a Status with details.
+_RETURNS_DELETED_OBJECT = {
+    "pods",
+    "services",
+    "namespaces",
+    "persistentvolumes",
+    "persistentvolumeclaims",
+    "podtemplates",
+    "resourcequotas",
+    "serviceaccounts",
+    "customresourcedefinitions",
+}
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # what the apiserver uses for generateName suffixes
 
 
@@ -564,13 +577,13 @@ class Api:
             callback(rt, gone)
         if not status:
             return gone
-        details = {
-            "name": obj["metadata"]["name"],
-            "kind": rt.plural,
-            "uid": obj["metadata"]["uid"],
-        }
+        if rt.plural in _RETURNS_DELETED_OBJECT:
+            return obj  # as last stored, before the deletion's resourceVersion
+        details = {"name": obj["metadata"]["name"]}
         if rt.group:
             details["group"] = rt.group
+        details["kind"] = rt.plural  # the registry puts the resource here, not the kind
+        details["uid"] = obj["metadata"]["uid"]
         return {
             "kind": "Status",
             "apiVersion": "v1",
@@ -593,10 +606,17 @@ class Api:
                 self._remove(rt, current)
 
     def _allocate_ip(self) -> str:
+        # Sequential from 10.96.0.2 (10.96.0.1 is the `kubernetes` Service), skipping
+        # addresses in use: a restored state or a client may have taken them.
+        service = res.lookup("", "v1", "services")
+        used = {s.get("spec", {}).get("clusterIP") for s in self.store.items(service)}
         with self._ip_lock:
-            n = self._next_ip
-            self._next_ip += 1
-        return f"10.96.{n // 250}.{n % 250 + 1}"
+            while True:
+                n = self._next_ip
+                self._next_ip += 1
+                address = f"10.96.{n // 250}.{n % 250 + 1}"
+                if address not in used:
+                    return address
 
     def _allocate_node_port(self) -> int:
         with self._ip_lock:
@@ -817,7 +837,7 @@ def _check_immutable(rt: ResourceType, old: Obj, new: Obj) -> None:
                 [
                     (
                         "spec.clusterIPs[0]",
-                        f'Invalid value: []string{{"{ip_new}"}}: may not change once set',
+                        f'Invalid value: ["{ip_new}"]: may not change once set',
                     )
                 ],
             )

@@ -40,20 +40,31 @@ class ApiError(Exception):
         self.details = details
 
     def status(self) -> dict[str, Any]:
-        """The `Status` body for this error."""
+        """The `Status` body for this error, its fields in metav1.Status's order."""
         body: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
             "status": "Failure",
-            "message": self.message,
         }
+        if self.message:
+            body["message"] = self.message
         if self.reason:  # plain Go errors reach clients without a reason
             body["reason"] = self.reason
-        body["code"] = self.code
         if self.details is not None:
-            body["details"] = self.details
+            body["details"] = _ordered_details(self.details)
+        body["code"] = self.code
         return body
+
+
+_DETAIL_ORDER = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+
+
+def _ordered_details(details: dict[str, Any]) -> dict[str, Any]:
+    """StatusDetails's fields in the order Go encodes them."""
+    ordered = {k: details[k] for k in _DETAIL_ORDER if k in details}
+    ordered.update((k, v) for k, v in details.items() if k not in ordered)
+    return ordered
 
 
 def _details(name: str, group: str, kind: str, **extra: Any) -> dict[str, Any]:

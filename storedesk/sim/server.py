@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from storedesk.sim import discovery, openapi, protobuf, tables
+from storedesk.sim import discovery, gojson, openapi, protobuf, tables
 from storedesk.sim import resources as res
 from storedesk.sim.api import Api, WriteOptions
 from storedesk.sim.errors import ApiError, bad_request
@@ -56,6 +56,13 @@ _PATCH_TYPES = (
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
     "application/apply-patch+yaml",
+)
+# Pod subresources that stream to a container; the simulator has none to connect to.
+_CONNECT = {"exec": "exec", "attach": "attach", "portforward": "port-forward"}
+# What encoding/json says when the body is JSON but no object (the kind cannot be read).
+_FIND_KIND_ERROR = (
+    "json: cannot unmarshal %s into Go value of type struct { APIVersion string "
+    '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
 )
 _BOOKMARK_EVERY = 30.0  # seconds between watch bookmarks when the client allows them
 
@@ -193,7 +200,8 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/healthz", "/livez", "/readyz"):
             self._send_text(200, "ok")
         elif path == "/version":
-            self._send_json(200, VERSION_INFO)
+            # Served as raw indented JSON (responsewriters.WriteRawJSON), not by a serializer.
+            self._send_bytes(200, json.dumps(VERSION_INFO, indent=2).encode(), "application/json")
         elif path == "/api":
             self._send_json(200, discovery.api_versions(self.server.ctx.address))
         elif path == "/apis":
@@ -240,6 +248,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise _NOT_FOUND
             self._send_json(200, listing)
             return
+        if not group and len(rest) == 5 and rest[2] == "pods" and rest[4] in _CONNECT:
+            self._pod_connect(rest[1], rest[3], rest[4], query)
+            return
         route = _parse_route(group, version, rest)
         if route is None:
             raise _NOT_FOUND
@@ -273,18 +284,15 @@ class Handler(BaseHTTPRequestHandler):
         elif verb == "get":
             self._send_object(200, api.get(rt, ns, route.name or ""), rt)
         elif verb == "create":
-            result = api.create(rt, ns, self._decode(body, rt), _write_options(query))
-            self._send_json(201, result.obj, result.warnings)
+            opts = _write_options(query)
+            sent, warnings = self._decode_object(body, rt, opts)
+            result = api.create(rt, ns, sent, opts)
+            self._send_json(201, result.obj, warnings + result.warnings)
         elif verb == "update":
-            result = api.update(
-                rt,
-                ns,
-                route.name or "",
-                self._decode(body, rt),
-                _write_options(query),
-                subresource=route.subresource,
-            )
-            self._send_json(201 if result.created else 200, result.obj, result.warnings)
+            opts = _write_options(query)
+            sent, warnings = self._decode_object(body, rt, opts)
+            result = api.update(rt, ns, route.name or "", sent, opts, subresource=route.subresource)
+            self._send_json(201 if result.created else 200, result.obj, warnings + result.warnings)
         elif verb == "patch":
             content_type = self._content_type()
             if content_type not in _PATCH_TYPES:
@@ -331,6 +339,23 @@ class Handler(BaseHTTPRequestHandler):
                 "the server does not allow this method on the requested resource",
                 "MethodNotAllowed",
             )
+
+    def _pod_connect(self, namespace: str, name: str, what: str, query: dict[str, str]) -> None:
+        """exec, attach and portforward: checked as the server checks them, then refused
+        plainly, because no container runs here to connect to."""
+        pod_type = res.lookup("", "v1", "pods")
+        assert pod_type is not None
+        self._authorize("create", Route(pod_type, namespace, name, what))
+        pod = self.server.ctx.api.get(pod_type, namespace, name)
+        spec = pod.get("spec") or {}
+        if what != "portforward":
+            _stream_container(pod, query.get("container", ""))
+        if not spec.get("nodeName"):
+            raise bad_request(f"pod {name} does not have a host assigned")
+        raise bad_request(
+            f"the Storedesk simulator runs no containers: {_CONNECT[what]} is not available "
+            f"(pod {namespace}/{name})"
+        )
 
     def _authorize(self, verb: str, route: Route) -> None:
         ctx = self.server.ctx
@@ -424,7 +449,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 try:
                     cursor = int(requested)
-                    store.changes_since(cursor)
+                    store.changes_since(cursor, rt)
                 except ValueError:
                     raise bad_request(f"invalid resource version: {requested}") from None
                 except TooOld as e:
@@ -445,7 +470,7 @@ class Handler(BaseHTTPRequestHandler):
                 if store.resource_version <= cursor:
                     store.changed.wait(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
                 try:
-                    changes = store.changes_since(cursor)
+                    changes = store.changes_since(cursor, rt)
                 except TooOld as e:
                     changes, error = [], ApiError(410, str(e), "Expired").status()
                 newest = store.resource_version
@@ -490,7 +515,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _write_event(self, event: dict[str, Any]) -> None:
-        data = json.dumps(event, separators=(",", ":")).encode() + b"\n"
+        data = gojson.encode(event)
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
@@ -522,6 +547,30 @@ class Handler(BaseHTTPRequestHandler):
             return json.loads(body)
         except (ValueError, yaml.YAMLError) as e:
             raise bad_request(f"error decoding request body: {e}") from None
+
+    def _decode_object(
+        self, body: bytes, rt: ResourceType, opts: WriteOptions
+    ) -> tuple[Any, list[str]]:
+        """A create or update body, decoded as the server's (strict) JSON decoder does:
+        its syntax errors and repeated fields in encoding/json's words."""
+        if self._content_type() != "application/json":
+            return self._decode(body, rt), []
+        try:
+            sent, repeated = gojson.decode(body)
+        except ValueError as e:
+            error = f"couldn't get version/kind; json parse error: {e}"
+            raise _unrecognized(rt, error, body) from None
+        if not isinstance(sent, dict):
+            detail = _FIND_KIND_ERROR % _json_kind(sent)
+            raise _unrecognized(rt, f"couldn't get version/kind; json parse error: {detail}", body)
+        if repeated and opts.field_validation == "Strict":
+            kind = sent.get("kind") if isinstance(sent.get("kind"), str) else ""
+            version = str(sent.get("apiVersion") or "").rpartition("/")[2]
+            raise bad_request(
+                f'{kind or rt.kind} in version "{version or rt.version}" cannot be handled as '
+                f"a {rt.kind}: strict decoding error: " + ", ".join(repeated)
+            )
+        return sent, repeated if opts.field_validation == "Warn" else []
 
     def _delete_options(self, body: bytes, query: dict[str, str]) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -564,8 +613,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(code, obj)
 
     def _send_json(self, code: int, obj: Any, warnings: list[str] | None = None) -> None:
-        data = json.dumps(obj, separators=(",", ":")).encode()
-        self._send_bytes(code, data, "application/json", warnings)
+        self._send_bytes(code, gojson.encode(obj), "application/json", warnings)
 
     def _send_bytes(
         self, code: int, data: bytes, content_type: str, warnings: list[str] | None = None
@@ -693,3 +741,55 @@ def _pod_log(pod: dict[str, Any]) -> str:
         for c in pod.get("spec", {}).get("containers", [])
     ]
     return "\n".join(lines) + "\n"
+
+
+def _unrecognized(rt: ResourceType, error: str, body: bytes) -> ApiError:
+    """transformDecodeError when the body names no kind (it could not be read)."""
+    return bad_request(
+        f"the object provided is unrecognized (must be of type {rt.kind}): {error} "
+        f"({_summary(body)})"
+    )
+
+
+def _summary(body: bytes, limit: int = 30) -> str:
+    """summarizeData: the start of a body, hex unless it looks like JSON."""
+    if not body:
+        return "<empty>"
+    head = body[:limit]
+    text = head.decode("utf-8", "replace") if body[:1] == b"{" else head.hex()
+    return text + (" ..." if len(body) > limit else "")
+
+
+def _json_kind(value: Any) -> str:
+    """How encoding/json names a JSON value's kind in an UnmarshalTypeError."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", type(None): "null"}.get(type(value), "object")
+
+
+def _go_list(items: list[str]) -> str:
+    """Go's %v of a []string: [a b c]."""
+    return "[" + " ".join(items) + "]"
+
+
+def _stream_container(pod: dict[str, Any], container: str) -> None:
+    """The registry's check of the container an exec or attach names (or implies)."""
+    spec, name = pod.get("spec") or {}, pod["metadata"]["name"]
+    every = [
+        c.get("name", "")
+        for key in ("initContainers", "containers", "ephemeralContainers")
+        for c in spec.get(key) or ()
+    ]
+    if not container:
+        containers = spec.get("containers") or []
+        if len(containers) == 0:
+            raise bad_request(f"a container name must be specified for pod {name}")
+        if len(containers) > 1:
+            raise bad_request(
+                f"a container name must be specified for pod {name}, "
+                f"choose one of: {_go_list(every)}"
+            )
+    elif container not in every:
+        raise bad_request(f"container {container} is not valid for pod {name}")

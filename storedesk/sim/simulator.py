@@ -221,7 +221,11 @@ class Simulator:
                     "name": "kubernetes",
                     "labels": {"component": "apiserver", "provider": "kubernetes"},
                 },
-                "spec": {"ports": [{"name": "https", "port": 443, "targetPort": 6443}]},
+                # The first address of the Service CIDR, as kube-apiserver reserves it.
+                "spec": {
+                    "clusterIP": "10.96.0.1",
+                    "ports": [{"name": "https", "port": 443, "targetPort": 6443}],
+                },
             },
         )
 

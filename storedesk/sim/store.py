@@ -3,11 +3,17 @@
 Stored objects are never mutated after they are stored: every write stores a new dict.
 That lets lists, gets and watch events hand out references without copying, and makes a
 watch event a true snapshot of the object at that resourceVersion.
+
+Watches resume from the history of their resource type, sized as kube-apiserver's watch
+cache sizes it: at least 100 events, doubled while its oldest event is younger than
+`event_fresh` seconds (75 s, the cacher's default), up to 102400; a watch from before the
+oldest event it still holds answers 410 Expired.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,17 +42,65 @@ class TooOld(Exception):
         super().__init__(f"too old resource version: {requested} ({oldest})")
 
 
+_LOWER_CAPACITY = 100  # the cacher's defaultLowerBoundCapacity
+_UPPER_CAPACITY = 100 * 1024  # and its defaultUpperBoundCapacity
+
+
+class _History:
+    """One resource type's window of changes, resized like the cacher's watchCacheHistory."""
+
+    def __init__(self, list_rv: int) -> None:
+        self.events: deque[tuple[float, Change]] = deque()
+        self.capacity = _LOWER_CAPACITY
+        self.list_rv = list_rv  # what the cache started from (a relist, or a restart)
+        self.removed = False  # an event has been evicted since then
+
+    def add(self, change: Change, now: float, fresh: float) -> None:
+        """Record a change, growing the window while its oldest event is still fresh."""
+        events = self.events
+        if len(events) >= self.capacity:
+            if now - events[0][0] < fresh:
+                self.capacity = min(self.capacity * 2, _UPPER_CAPACITY)
+            elif now - events[len(events) - self.capacity // 4][0] > fresh:
+                self.capacity = max(self.capacity // 2, _LOWER_CAPACITY)
+        while len(events) >= self.capacity:
+            events.popleft()
+            self.removed = True
+        events.append((now, change))
+
+    def since(self, rv: int) -> list[Change]:
+        """Changes after `rv`, or TooOld when `rv` is older than the window."""
+        if self.list_rv and not self.removed:
+            oldest = self.list_rv + 1
+        elif self.events:
+            oldest = self.events[0][1].rv
+        else:
+            return []
+        if rv < oldest - 1:
+            raise TooOld(rv, oldest - 1)
+        newer: list[Change] = []
+        for _, change in reversed(self.events):  # ordered by rv: walk back to what was seen
+            if change.rv <= rv:
+                break
+            newer.append(change)
+        newer.reverse()
+        return newer
+
+
 class Store:
     """All objects of the simulated cluster, guarded by one lock."""
 
-    def __init__(self, history: int = 20000) -> None:
+    def __init__(self, event_fresh: float = 75.0) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         # type -> namespace -> name -> object: a namespace's objects without a scan.
         self._objects: dict[ResourceType, dict[str, dict[str, Obj]]] = {}
         self._rv = 0
-        self._floor = 0  # every change after this resourceVersion is in the history
-        self._history: deque[Change] = deque(maxlen=history)
+        self._start_rv = 0  # where every watch cache starts (0, or the restored state's)
+        # Seconds a watch cache keeps events at the least (the cacher's eventFreshDuration);
+        # 0 keeps only its lower bound of 100 events per resource type.
+        self.event_fresh = event_fresh
+        self._histories: dict[ResourceType, _History] = {}
         self._listeners: list[Callable[[Change], None]] = []
 
     # -- reading -------------------------------------------------------------------------
@@ -73,20 +127,17 @@ class Store:
         """How many objects of one type exist."""
         return sum(len(bucket) for bucket in self._objects.get(rt, {}).values())
 
-    def changes_since(self, rv: int) -> list[Change]:
-        """Changes with resourceVersion > rv; raises TooOld if the history no longer has them."""
+    def changes_since(self, rv: int, rt: ResourceType) -> list[Change]:
+        """Changes to `rt` with resourceVersion > rv; TooOld if its watch cache no longer
+        reaches back that far."""
         if rv >= self._rv:
             return []
-        if rv < self._floor:
-            raise TooOld(rv, self._floor + 1)
-        # The history is ordered by rv: walk back from the newest end to what the caller saw.
-        newer: list[Change] = []
-        for change in reversed(self._history):
-            if change.rv <= rv:
-                break
-            newer.append(change)
-        newer.reverse()
-        return newer
+        history = self._histories.get(rt)
+        if history is None:
+            if rv < self._start_rv:
+                raise TooOld(rv, self._start_rv)
+            return []
+        return history.since(rv)
 
     # -- writing (callers hold self.lock for read-modify-write sequences) ------------------
 
@@ -120,9 +171,10 @@ class Store:
         self._listeners.append(listener)
 
     def _record(self, change: Change) -> None:
-        if len(self._history) == self._history.maxlen:
-            self._floor = self._history[0].rv
-        self._history.append(change)
+        history = self._histories.get(change.rt)
+        if history is None:
+            history = self._histories[change.rt] = _History(self._start_rv)
+        history.add(change, time.monotonic(), self.event_fresh)
         for listener in self._listeners:
             listener(change)
         self.changed.notify_all()
@@ -147,7 +199,8 @@ class Store:
     ) -> None:
         """Load a snapshot taken by `snapshot` (history starts empty, like after a restart)."""
         with self.lock:
-            self._rv = self._floor = int(data["resourceVersion"])
+            self._rv = self._start_rv = int(data["resourceVersion"])
+            self._histories.clear()
             for entry in data["objects"]:
                 rt = lookup(entry["group"], entry["plural"])
                 if rt is not None:

@@ -71,9 +71,9 @@ def test_watch_by_label_across_namespaces(core: client.CoreV1Api) -> None:
 
 
 def test_watch_from_expired_version_gets_410(core: client.CoreV1Api, sim) -> None:
-    sim.store._history = type(sim.store._history)(maxlen=5)  # a tiny watch cache
+    sim.store.event_fresh = 0  # events age at once: the watch cache keeps its floor, 100
     first = core.list_namespaced_config_map("default").metadata.resource_version
-    for i in range(10):
+    for i in range(110):
         core.create_namespaced_config_map("default", {"metadata": {"name": f"c{i}"}})
     stream = watch.Watch()
     with pytest.raises(ApiException) as e:
