@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from storedesk.domain.models import (
     EventFact,
@@ -86,6 +87,13 @@ PENDING_FIX = {
 }
 
 
+class _Counts(TypedDict):
+    """A status's pod counts, passed on as keyword arguments."""
+
+    pods_ready: int
+    pods_total: int
+
+
 def derive_status(
     namespace: NamespaceFact,
     pods: Sequence[PodFact],
@@ -100,10 +108,11 @@ def derive_status(
     """The status of one store (rules in this module's docstring)."""
     store, ns = namespace.store, namespace.name
     serving = _long_running(pods)
-    counts = {"pods_ready": sum(p.ready for p in serving), "pods_total": len(serving)}
+    counts: _Counts = {"pods_ready": sum(p.ready for p in serving), "pods_total": len(serving)}
     op = operation
     running = op is not None and op.running
     deleting = op is not None and op.kind == OperationKind.DELETE
+    failed_op = op if op is not None and op.failed else None  # a None check narrows it
 
     def failed(
         reason: str, detail: str, fix: str, steps: tuple[NextStep, ...] = RETRY_OR_DELETE
@@ -123,10 +132,10 @@ def derive_status(
         return _terminating(namespace, now, counts)
     if deleting and running:
         return StoreStatus(Phase.DELETING, None, "Storedesk is deleting the store", None, **counts)
-    if deleting and op.failed:
+    if deleting and failed_op:
         return failed(
             "delete failed",
-            op.error or "the last delete failed",
+            failed_op.error or "the last delete failed",
             "delete the store again",
             (NextStep.RETRY_DELETE,),
         )
@@ -157,21 +166,20 @@ def derive_status(
     retry = "retry the create, or delete the store"
     all_ready = bool(serving) and all(p.ready for p in serving)
     ready_note = "the store's pods are ready now" if all_ready else None
-    op_failed = op is not None and op.failed
     status = release.status if release else None
 
-    if status in PENDING_RELEASE:
+    if release is not None and status in PENDING_RELEASE:
         return failed(
             f"stuck in {status}",
             _clauses(
                 f"helm revision {release.revision} of release {release.name} is {status}, "
                 "but no operation is running: helm was interrupted",
-                f"last error: {op.error}" if op_failed and op.error else None,
+                f"last error: {failed_op.error}" if failed_op and failed_op.error else None,
             ),
             f"retry the create: {PENDING_FIX[status]}",
         )
-    if status != "deployed" and op_failed:
-        return failed(*_operation_failure(op, events, now, ready_note), retry)
+    if status != "deployed" and failed_op:
+        return failed(*_operation_failure(failed_op, events, now, ready_note), retry)
     if status in (None, "uninstalled"):
         return failed(
             "not installed",
@@ -179,7 +187,7 @@ def derive_status(
             "ran, or the release was removed outside Storedesk",
             "retry the create to install it, or delete the store",
         )
-    if status != "deployed":
+    if release is not None and status != "deployed":  # a release, by the return above
         return failed(
             "helm error",
             _clauses(
@@ -190,8 +198,8 @@ def derive_status(
         )
     if all_ready and all(job.complete for job in jobs):
         return StoreStatus(Phase.READY, None, _restarts(serving), None, **counts)
-    if op_failed:
-        return failed(*_operation_failure(op, events, now, None), retry)
+    if failed_op:
+        return failed(*_operation_failure(failed_op, events, now, None), retry)
     return StoreStatus(
         Phase.PROVISIONING, None, _progress(serving, jobs, events, now), None, **counts
     )
@@ -311,9 +319,9 @@ def _quota_refusals(pods: Sequence[PodFact], events: Sequence[EventFact]) -> lis
 
 def _newest(events: Sequence[EventFact]) -> EventFact | None:
     """The event seen last (undated ones count as oldest), or None."""
-    dated = [e for e in events if e.last_seen is not None]
+    dated = [(e.last_seen, e) for e in events if e.last_seen is not None]
     if dated:
-        return max(dated, key=lambda e: e.last_seen)
+        return max(dated, key=lambda seen: seen[0])[1]
     return events[-1] if events else None
 
 
@@ -412,7 +420,7 @@ def table_row(record: StoreRecord, now: datetime) -> tuple[str, ...]:
     )
 
 
-def _terminating(namespace: NamespaceFact, now: datetime, counts: dict[str, int]) -> StoreStatus:
+def _terminating(namespace: NamespaceFact, now: datetime, counts: _Counts) -> StoreStatus:
     """Deleting; with what holds the namespace when it is stuck."""
     ns = namespace.name
     since = namespace.deleting_since
