@@ -1,6 +1,6 @@
-"""Running helm: finding a supported binary, a clean environment, secret values through a
-private file, a process-wide cap on concurrent helm processes, and helm's stderr turned
-into Storedesk's errors.
+"""Running helm: finding a supported binary, a clean environment, secret values through
+helm's stdin (never a file, argv or the environment), a process-wide cap on concurrent
+helm processes, and helm's stderr turned into Storedesk's errors, every secret masked.
 
 helm 4 exits 0 or 1 only, so the cause of a failure is read from its stderr; the patterns
 below are helm's and Kubernetes' own messages (helm v3.19 / v4.1 and apiserver sources).
@@ -8,17 +8,20 @@ below are helm's and Kubernetes' own messages (helm v3.19 / v4.1 and apiserver s
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import urllib.parse
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,10 +35,10 @@ from storedesk.cluster.helm_argv import (
     version_argv,
 )
 from storedesk.cluster.kubeconfig import ClusterTarget
-from storedesk.cluster.tools import find_executable, in_background, stop_process, tool_path
+from storedesk.cluster.tools import find_executable, in_background, run_bounded, tool_path
 from storedesk.domain.limits import parse_helm_concurrency
+from storedesk.domain.models import ReleaseInfo
 from storedesk.errors import (
-    Cancelled,
     ClusterUnreachable,
     Forbidden,
     HelmFailed,
@@ -65,21 +68,11 @@ class ReleasePending(HelmFailed):
     """The release has an install/upgrade/rollback in progress (or one that was interrupted)."""
 
 
+class _UninstallIncomplete(HelmFailed):
+    """helm uninstall could not delete the release's resources and does not say why."""
+
+
 # --- helm's output --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReleaseInfo:
-    """One release revision as helm reports it (never its values or manifest)."""
-
-    name: str
-    namespace: str
-    revision: int
-    status: str  # deployed, failed, pending-install, pending-upgrade, superseded, ...
-    chart: str = ""  # name-version
-    app_version: str = ""
-    description: str = ""  # e.g. "Install complete" or why it failed
-    updated: datetime | None = None
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -161,9 +154,23 @@ _UNAUTHORIZED = re.compile(r"\bUnauthorized\b|asked for the client to provide cr
 _NETWORK = re.compile(
     r"cluster unreachable|could not get server version|dial tcp|connection refused|"
     r"no such host|i/o timeout|TLS handshake timeout|Client\.Timeout exceeded|"
-    r"connection reset by peer|no route to host|network is unreachable",
+    r"connection reset by peer|no route to host|network is unreachable|broken pipe|"
+    # Go's net/http when the server closed the connection mid-request (an API server
+    # going down): `Patch "https://...": EOF`
+    r'"[a-z]+://[^"]*": (?:unexpected )?EOF\b|server sent GOAWAY',
     re.I,
 )
+# The API server answered 503 (apimachinery NewServiceUnavailable: "the server is currently
+# unable to handle the request"): it is starting, restarting or overloaded, which for a
+# user is the cluster not answering, and passes like a refused connection does.
+_UNAVAILABLE = re.compile(
+    r"the server is currently unable to handle the request|Service Unavailable|"
+    r"status code 503\b",
+    re.I,
+)
+# One aggregated API (an APIService such as metrics.k8s.io) is down, not the cluster:
+# helm's discovery fails on it although the API server answers.
+_AGGREGATED_API = "unable to retrieve the complete list of server APIs"
 # staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go
 _FORBIDDEN = re.compile(
     r'User "(?P<user>[^"]*)" cannot (?P<verb>\S+) resource "(?P<resource>[^"]*)" '
@@ -174,28 +181,157 @@ _WEBHOOK = "failed calling webhook"  # the cluster answered; one of its webhooks
 _PENDING = "another operation (install/upgrade/rollback) is in progress"
 _NOT_FOUND = "release: not found"
 _TIMEOUT = ("context deadline exceeded", "timed out waiting for the condition")
+_CANCELED = "context canceled"  # helm's answer to SIGTERM/SIGINT: it stops and says this
 _QUOTA = "exceeded quota"
-_MULTIERROR = re.compile(r"\d+ errors? occurred:; ")  # helm 3's multierror header
-_DETAIL_LIMIT = 1500
+# helm's uninstall hides why it could not delete the resources (only --debug logs it).
+_DELETE_FAILED = re.compile(r"^failed to delete release: \S+$")
+_MULTIERROR = re.compile(r"^\d+ errors? occurred:$")  # helm 3's multierror header
+_DETAIL_LIMIT = 600  # characters of helm's error a message quotes
 _CHECK_KUBECONFIG = "`kubectl config view` shows what kubectl makes of the kubeconfig"
+_CHANGES = frozenset({"upgrade", "uninstall", "rollback"})  # verbs that change a release
+_RERUN = (
+    "run the same Storedesk command again: it finds the release as helm left it and "
+    "finishes the job"
+)
+_AGAIN = f"once it answers, {_RERUN}"
 
 
-def helm_error_text(stderr: str) -> str:
-    """helm's own error: from its last `Error: ` line on, one line, without warnings before it."""
-    lines = [line.strip() for line in stderr.splitlines()]
+def _pieces(lines: list[str]) -> list[str]:
+    """helm's error lines cut into its sentences ("; " joins wrapped errors), headers out."""
+    found = []
+    for line in lines:
+        for piece in line.removeprefix("* ").split("; "):
+            piece = piece.strip()
+            if piece and not _MULTIERROR.match(piece):
+                found.append(piece)
+    return found
+
+
+def _without_repeats(pieces: list[str]) -> str:
+    """The pieces once each, in order; a repeated one says how often (helm lists the same
+    failure once per resource: "the server is currently unable ..." 11 times)."""
+    counts: dict[str, int] = {}
+    for piece in pieces:
+        counts[piece] = counts.get(piece, 0) + 1
+    return "; ".join(p if n == 1 else f"{p} ({n} times)" for p, n in counts.items())
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= _DETAIL_LIMIT:
+        return text
+    return text[: _DETAIL_LIMIT - 1].rstrip() + "\u2026"
+
+
+def helm_error_text(stderr: str, secrets: tuple[str, ...] = ()) -> str:
+    """helm's own error: from its last `Error: ` line on, one short line without warnings
+    before it or repeats, every form of every secret masked."""
+    # Masked before anything is cut or joined: a cut could leave part of a secret.
+    lines = [line.strip() for line in redact(stderr, secrets).splitlines()]
     starts = [i for i, line in enumerate(lines) if line.startswith("Error: ")]
     block = lines[starts[-1] :] if starts else [line for line in lines if line][-1:]
     if starts:
         block[0] = block[0].removeprefix("Error: ")
-    text = "; ".join(line.removeprefix("* ") for line in block if line)
-    return _MULTIERROR.sub("", text)[:_DETAIL_LIMIT]
+    return _shortened(redact(_without_repeats(_pieces(block)), secrets))
+
+
+# --- masking secrets -----------------------------------------------------------------
+
+_SHORT_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+_GO_JSON_HTML = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def _go_quoted(text: str, ascii_only: bool = False) -> str:
+    """The inside of Go's strconv.Quote (`%q`; QuoteToASCII with `ascii_only`)."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif char.isprintable() and (code < 0x80 or not ascii_only):
+            out.append(char)
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
+def _escaped_forms(text: str) -> set[str]:
+    """`text` inside the string literals of Go (%q, JSON), Python (repr, JSON) and YAML."""
+    python_json = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    # Go's encoding/json escapes <, > and & for HTML, and \b, \f as \u0008, \u000c (<1.22).
+    go_json = {
+        "".join(_GO_JSON_HTML.get(c, c) for c in form)
+        .replace("\\b", "\\u0008")
+        .replace("\\f", "\\u000c")
+        for form in python_json
+    }
+    return {
+        *python_json,
+        *go_json,
+        _go_quoted(text),
+        _go_quoted(text, ascii_only=True),
+        repr(text)[1:-1],
+        repr(text)[1:-1].replace("'", "\\'"),  # repr's body in '...' as in "..."
+        text.replace("'", "''"),  # YAML single-quoted
+        # Encoders that spell every unprintable character by its code (\x09, \u0009).
+        "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text),
+        "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text),
+    }
+
+
+def _encoded_forms(text: str) -> set[str]:
+    """`text` as base64 (a Secret's data), standard or URL-safe, and percent-encoded."""
+    raw = text.encode("utf-8", errors="surrogatepass")
+    b64 = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    return {
+        *b64,
+        *(form.rstrip("=") for form in b64),
+        urllib.parse.quote(text, safe=""),
+        urllib.parse.quote_plus(text, safe=""),
+    }
+
+
+def secret_forms(secret: str) -> set[str]:
+    """Every way helm, Kubernetes or Python may print `secret`: as is; escaped by Go, JSON,
+    Python or YAML, once or twice (an error quoting an error); base64; percent-encoded."""
+    once = _escaped_forms(secret)
+    twice = {form for escaped in once for form in _escaped_forms(escaped)}
+    return {form for form in {secret, *once, *twice, *_encoded_forms(secret)} if form}
+
+
+def _secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
+    if not forms:
+        return None
+    # Longest first, so no longer form is left half-masked by a shorter one inside it;
+    # escapes' hex digits and percent-encoding come in either case.
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile("|".join(f"(?i:{re.escape(form)})" for form in ordered))
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret replaced by ***."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    """`text` with every form of every secret (see `secret_forms`) replaced by ***."""
+    pattern = _secrets_pattern(tuple(secrets))
+    return pattern.sub("***", text) if pattern else text
 
 
 def _forbidden(match: re.Match[str]) -> Forbidden:
@@ -244,14 +380,37 @@ def _kubeconfig_problem(text: str) -> KubeconfigError | None:
     return None
 
 
+def _subject(command: HelmCommand) -> str:
+    subject = f"helm {command.verb}"
+    return f"{subject} of {command.release!r}" if command.release else subject
+
+
+def _unreachable(text: str, command: HelmCommand, context: str) -> ClusterUnreachable:
+    """A refused connection and a 503 alike: the cluster is not answering (for now)."""
+    if _UNAVAILABLE.search(text):
+        what = (
+            f"the cluster of context {context!r} is not answering: its API server replied "
+            "503 Service Unavailable (starting, restarting or overloaded)"
+        )
+    else:
+        what = f"cannot reach the cluster of context {context!r}"
+    hint = (
+        "check that the cluster is running and reachable from here (VPN, network); "
+        f"`kubectl --context {context} get --raw /version` tests the same connection"
+    )
+    if command.verb in _CHANGES:  # it stopped halfway: say so, and how to finish
+        return ClusterUnreachable(
+            f"{_subject(command)} stopped: {what}: {text}", hint=f"{hint}; {_AGAIN}"
+        )
+    return ClusterUnreachable(f"{what}: {text}", hint=hint)
+
+
 def classify_failure(
     stderr: str, command: HelmCommand, context: str, secrets: tuple[str, ...] = ()
 ) -> StoredeskError:
     """The Storedesk error for a failed helm command, from helm's stderr."""
-    text = redact(helm_error_text(stderr), secrets) or "helm exited with an error"
-    subject = f"helm {command.verb}"
-    if command.release:
-        subject += f" of {command.release!r}"
+    text = helm_error_text(stderr, secrets) or "helm exited with an error"
+    subject = _subject(command)
     if problem := _kubeconfig_problem(text):
         return problem
     if _WEBHOOK in text:
@@ -262,12 +421,14 @@ def classify_failure(
         )
     if match := _FORBIDDEN.search(text) or _FORBIDDEN_PATH.search(text):
         return _forbidden(match)
-    if _NETWORK.search(text):
-        return ClusterUnreachable(
-            f"cannot reach the cluster of context {context!r}: {text}",
-            hint="check that the cluster is running and reachable from here (VPN, network); "
-            f"`kubectl --context {context} get --raw /version` tests the same connection",
+    if _AGGREGATED_API in text:
+        return HelmFailed(
+            f"{subject} failed: {text}",
+            hint="the cluster answers, but one of its extension APIs does not; "
+            "`kubectl get apiservices` shows which is not Available: repair or remove it",
         )
+    if _NETWORK.search(text) or _UNAVAILABLE.search(text):
+        return _unreachable(text, command, context)
     if _PENDING in text:
         return ReleasePending(
             f"release {command.release!r} in namespace {command.namespace!r} has another "
@@ -284,6 +445,19 @@ def classify_failure(
         return HelmTimeout(
             f"{subject} timed out{after}: {text}",
             hint="the store's resources did not become ready in time; its pod events say why",
+        )
+    if _CANCELED in text:
+        return HelmFailed(
+            f"{subject} was cancelled: helm was sent SIGTERM or SIGINT, not by Storedesk "
+            f"(who sent it is unknown): {text}",
+            hint=_RERUN,
+        )
+    if _DELETE_FAILED.match(text):
+        return _UninstallIncomplete(
+            f"{subject} failed: {text}",
+            hint="helm does not say why it could not delete the release's resources: run the "
+            f"delete again; if it keeps failing, `helm uninstall {command.release} --namespace "
+            f"{command.namespace} --debug` shows the cause",
         )
     if _QUOTA in text:
         return HelmFailed(
@@ -305,23 +479,82 @@ def _leaf_strings(values: Any) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) and len(values) >= 4 else ()
 
 
-@contextmanager
-def private_values_file(
-    values: Mapping[str, Any], env: Mapping[str, str] = os.environ
-) -> Iterator[Path]:
-    """A values file (mode 0600) in a fresh private directory (0700), deleted on exit."""
-    runtime = env.get("XDG_RUNTIME_DIR")
-    # The user's runtime dir is RAM-backed and private: the secrets never reach a disk.
-    parent = runtime if runtime and os.path.isdir(runtime) and os.access(runtime, os.W_OK) else None
-    folder = tempfile.mkdtemp(prefix="storedesk-helm-", dir=parent)
+def _values_document(values: Mapping[str, Any]) -> bytes:
+    """The values as helm reads them from stdin: JSON is YAML, without YAML's surprises
+    ("no" stays a string)."""
+    return json.dumps(values).encode("utf-8")
+
+
+# Storedesk up to 0.1 wrote the secret values to <runtime or temp dir>/storedesk-helm-*/
+# values.json, which a killed CLI left behind. They now travel through helm's stdin.
+_OLD_VALUES_DIRS = "storedesk-helm-*"
+_OLD_VALUES_FILE = "values.json"
+_STALE_AFTER = 60.0  # seconds: younger folders may belong to an old Storedesk starting helm
+_cleaned = False
+_cleaning = threading.Lock()
+
+
+def _old_values_parents(env: Mapping[str, str]) -> set[Path]:
+    parents = {Path(tempfile.gettempdir()), Path("/tmp")}  # noqa: S108 (mkdtemp's fallback)
+    parents |= {Path(env[key]) for key in ("XDG_RUNTIME_DIR", "TMPDIR") if env.get(key)}
+    return parents
+
+
+def _every_argv() -> list[str] | None:
+    """Every running process's command line (None where /proc cannot tell)."""
+    if not Path("/proc/self/cmdline").exists():
+        return None
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            found.append(cmdline.read_bytes().decode("utf-8", errors="replace"))
+        except OSError:
+            continue  # it ended meanwhile, or is not ours to read
+    return found
+
+
+def _abandoned(folder: Path, argvs: Iterable[str]) -> bool:
+    """Ours, holding nothing but a values file, old enough, and no process (helm had it
+    in its argv) uses it: its owner is gone."""
     try:
-        path = Path(folder) / "values.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(values, handle)  # JSON is YAML, with no YAML surprises ("no" -> false)
-        yield path
-    finally:
+        info = folder.lstat()
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and names <= {_OLD_VALUES_FILE}
+        and time.time() - info.st_mtime > _STALE_AFTER
+        and not any(str(folder) in argv for argv in argvs)
+    )
+
+
+def remove_stale_values_dirs(
+    env: Mapping[str, str] = os.environ, parents: Iterable[Path] | None = None
+) -> list[Path]:
+    """Remove the secret values folders an older Storedesk left behind in `parents`
+    (default: the runtime and temp dirs) when it was killed mid-helm; best effort, and
+    only our own (see `_abandoned`). Returns those removed."""
+    where = _old_values_parents(env) if parents is None else parents
+    candidates = [folder for parent in where for folder in parent.glob(_OLD_VALUES_DIRS)]
+    argvs = _every_argv() if candidates else None
+    if argvs is None:  # nothing there, or no way to tell whether a helm still uses it
+        return []
+    removed = [folder for folder in candidates if _abandoned(folder, argvs)]
+    for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def _remove_stale_values_dirs_once(env: Mapping[str, str]) -> None:
+    global _cleaned
+    with _cleaning:
+        if _cleaned:
+            return
+        _cleaned = True
+    for folder in remove_stale_values_dirs(env):
+        log.info("removed %s, left behind by an interrupted older Storedesk", folder)
 
 
 # --- concurrency cap ------------------------------------------------------------------
@@ -430,21 +663,13 @@ def find_helm(env: Mapping[str, str] = os.environ, dirs: list[Path] | None = Non
 def helm_version(path: Path, env: Mapping[str, str] = os.environ) -> HelmVersion:
     """The version `path` reports; HelmUnavailable if it cannot tell or is not supported."""
     try:
-        done = subprocess.run(
-            version_argv(path),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=QUERY_TIMEOUT,
-            env=helm_env(env),
-            check=False,
-        )
+        done = run_bounded(version_argv(path), helm_env(env), QUERY_TIMEOUT, stop_grace=2.0)
     except (OSError, subprocess.TimeoutExpired) as exc:
         reason = getattr(exc, "strerror", None) or "it did not answer"
         raise HelmUnavailable(f"cannot run helm at {path}: {reason}", hint=INSTALL_HINT) from None
-    version = HelmVersion.parse(done.stdout) if done.returncode == 0 else None
+    version = HelmVersion.parse(done.stdout) if done.code == 0 else None
     if version is None:
-        said = helm_error_text(done.stderr or done.stdout) or f"exit status {done.returncode}"
+        said = helm_error_text(done.stderr or done.stdout) or f"exit status {done.code}"
         raise HelmUnavailable(f"{path} did not report a helm version: {said}", hint=INSTALL_HINT)
     if not version.supported:
         raise HelmUnavailable(
@@ -463,43 +688,6 @@ def detect_helm(env: Mapping[str, str] = os.environ, dirs: list[Path] | None = N
 # --- running --------------------------------------------------------------------------
 
 
-def _run_process(
-    argv: tuple[str, ...],
-    env: Mapping[str, str],
-    limit: float,
-    cancel: threading.Event | None = None,
-    started: threading.Event | None = None,
-) -> tuple[int, str, str]:
-    """Run helm; stop it when `limit` passes (TimeoutExpired) or `cancel` is set (Cancelled).
-    `started` is set once helm runs (after waiting for a slot)."""
-    proc = subprocess.Popen(
-        in_background(argv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(env),
-    )
-    if started is not None:
-        started.set()
-    deadline = time.monotonic() + limit
-    while True:
-        left = deadline - time.monotonic()
-        try:
-            out, err = proc.communicate(timeout=min(0.2, left) if cancel else max(0.0, left))
-            return proc.returncode, out, err
-        except subprocess.TimeoutExpired:
-            cancelled = cancel is not None and cancel.is_set()
-            if not cancelled and time.monotonic() < deadline:
-                continue
-            # SIGTERM first: helm then cancels and records the release as failed instead
-            # of leaving it pending-install/pending-upgrade.
-            stop_process(proc, _STOP_GRACE)
-            if cancelled:
-                raise Cancelled("the operation was cancelled; helm was stopped") from None
-            raise
-
-
 class HelmRunner:
     """Runs helm commands against one cluster selection."""
 
@@ -516,6 +704,7 @@ class HelmRunner:
         self.tool = tool or detect_helm(self._env)
         self.argv = HelmArgv(self.tool.path, self.tool.version, target)
         self._slots = slots
+        _remove_stale_values_dirs_once(self._env)
 
     def run(
         self,
@@ -523,18 +712,26 @@ class HelmRunner:
         secrets: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
         started: threading.Event | None = None,
+        stdin: bytes | None = None,
     ) -> str:
         """Run `command` and return its stdout; raise the classified error if it fails.
 
-        `secrets` are blanked out of any error text; setting `cancel` stops helm; `started`
-        is set when helm has a slot and runs."""
+        `secrets` are masked in any error text; setting `cancel` stops helm; `started` is
+        set when helm has a slot and runs; `stdin` is what helm reads there."""
         # helm's --timeout is per operation (each hook, then the wait): leave it room.
         limit = command.timeout * 2 + 60 if command.timeout else QUERY_TIMEOUT
         began = time.monotonic()
         try:
             with self._slots or helm_slots():
-                code, out, err = _run_process(
-                    command.argv, helm_env(self._env, command.env), limit, cancel, started
+                done = run_bounded(
+                    in_background(command.argv),
+                    helm_env(self._env, command.env),
+                    limit,
+                    stdin=stdin,
+                    cancel=cancel,
+                    started=started,
+                    stop_grace=_STOP_GRACE,
+                    name="helm",
                 )
         except subprocess.TimeoutExpired:
             raise HelmTimeout(
@@ -545,10 +742,38 @@ class HelmRunner:
             raise HelmUnavailable(
                 f"cannot run helm at {self.tool.path}: {exc.strerror}", hint=INSTALL_HINT
             ) from None
-        log.debug("helm %s exited %s in %.1fs", command.verb, code, time.monotonic() - began)
-        if code != 0:
-            raise classify_failure(err, command, self.target.context, secrets)
-        return out
+        log.debug("helm %s exited %s in %.1fs", command.verb, done.code, time.monotonic() - began)
+        if done.code < 0:
+            raise self._killed(command, -done.code)
+        if done.code != 0:
+            raise classify_failure(done.stderr, command, self.target.context, secrets)
+        return done.stdout
+
+    def _killed(self, command: HelmCommand, signum: int) -> HelmFailed:
+        """helm died of a signal Storedesk did not send (it raises before getting here when
+        it stops helm itself): say which, and what helm left behind."""
+        try:
+            name = f"signal {signum} ({signal.Signals(signum).name})"
+        except ValueError:
+            name = f"signal {signum}"
+        return HelmFailed(
+            f"{_subject(command)} was killed by {name}, not by Storedesk (who sent it is "
+            f"unknown: a user, another program, or the system running out of memory)"
+            f"{self._left_behind(command)}",
+            hint=_RERUN if command.verb in _CHANGES else "run the command again",
+        )
+
+    def _left_behind(self, command: HelmCommand) -> str:
+        """'; release x is now <status>' for a command that changes a release."""
+        if command.verb not in _CHANGES or not command.release or not command.namespace:
+            return ""
+        try:
+            info = self.status(command.release, command.namespace)
+        except StoredeskError as e:
+            return f"; the state of release {command.release!r} is unknown: {e.message}"
+        if info is None:
+            return f"; release {command.release!r} does not exist"
+        return f"; release {command.release!r} is now {info.status} (revision {info.revision})"
 
     def upgrade_install(
         self,
@@ -568,25 +793,26 @@ class HelmRunner:
         cancel: threading.Event | None = None,
         started: threading.Event | None = None,
     ) -> ReleaseInfo:
-        """`helm upgrade --install`; `values` (secrets welcome) go through a private file.
+        """`helm upgrade --install`; `values` (secrets welcome) go through helm's stdin,
+        never a file, argv or the environment.
 
-        `secrets` names the values to blank out of error text (default: every value that
-        is text, when the caller does not say which are secret)."""
-        with private_values_file(values or {}, self._env) as private:
-            command = self.argv.upgrade_install(
-                release,
-                chart,
-                namespace,
-                values_files=(*values_files, private),
-                wait=wait,
-                wait_for_jobs=wait_for_jobs,
-                timeout=timeout,
-                atomic=atomic,
-                create_namespace=create_namespace,
-                reuse_values=reuse_values,
-            )
-            blank = _leaf_strings(values or {}) if secrets is None else secrets
-            out = self.run(command, blank, cancel, started)
+        `secrets` names the values to mask in error text (default: every value that is
+        text, when the caller does not say which are secret)."""
+        command = self.argv.upgrade_install(
+            release,
+            chart,
+            namespace,
+            values_files=values_files,
+            values_stdin=True,
+            wait=wait,
+            wait_for_jobs=wait_for_jobs,
+            timeout=timeout,
+            atomic=atomic,
+            create_namespace=create_namespace,
+            reuse_values=reuse_values,
+        )
+        blank = _leaf_strings(values or {}) if secrets is None else secrets
+        out = self.run(command, blank, cancel, started, stdin=_values_document(values or {}))
         return parse_release(_decode_json(out, command))
 
     def uninstall(
@@ -599,13 +825,30 @@ class HelmRunner:
         cancel: threading.Event | None = None,
     ) -> bool:
         """`helm uninstall`; False when there was no such release (nothing to do)."""
+        command = self.argv.uninstall(release, namespace, wait=wait, timeout=timeout)
         try:
-            self.run(
-                self.argv.uninstall(release, namespace, wait=wait, timeout=timeout), cancel=cancel
-            )
+            self.run(command, cancel=cancel)
         except ReleaseNotFound:
             return False
+        except _UninstallIncomplete as failed:
+            raise self._why_incomplete(failed, release, namespace) from None
         return True
+
+    def _why_incomplete(
+        self, failed: _UninstallIncomplete, release: str, namespace: str
+    ) -> StoredeskError:
+        """helm's uninstall keeps to itself why it could not delete the resources; the
+        usual reason is the cluster going away meanwhile: ask it."""
+        try:
+            self.status(release, namespace)
+        except ClusterUnreachable as down:
+            return ClusterUnreachable(
+                f"helm uninstall of {release!r} stopped: {down.message}",
+                hint=f"{down.hint}; {_AGAIN}",
+            )
+        except StoredeskError:
+            pass
+        return HelmFailed(failed.message, hint=failed.hint)
 
     def status(self, release: str, namespace: str) -> ReleaseInfo | None:
         """The release's current revision, or None if there is no such release."""

@@ -178,3 +178,17 @@ class StoreRecord:
     created: datetime | None = None
     release_revision: int | None = None
     release_status: str | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """One release revision as helm reports it (never its values or manifest)."""
+
+    name: str
+    namespace: str
+    revision: int
+    status: str  # deployed, failed, pending-install, pending-upgrade, superseded, ...
+    chart: str = ""  # name-version
+    app_version: str = ""
+    description: str = ""  # e.g. "Install complete" or why it failed
+    updated: datetime | None = None

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from storedesk import __version__
 from storedesk.cluster import facts as convert
-from storedesk.cluster.helm import ReleaseInfo
 from storedesk.cluster.kube import EVENTS, INGRESSES, NAMESPACES, Conflict
 from storedesk.domain.credentials import KeyringKey
 from storedesk.domain.engines import Engine
@@ -31,6 +30,7 @@ from storedesk.domain.models import (
     STORE_LABEL,
     VERSION_ANNOTATION,
     OperationKind,
+    ReleaseInfo,
     StoreRecord,
     store_namespace,
 )

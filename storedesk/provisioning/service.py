@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from storedesk.cluster import facts as convert
-from storedesk.cluster.helm import HelmRunner, ReleaseInfo
+from storedesk.cluster.helm import HelmRunner
 from storedesk.cluster.keyring_store import CredentialStore
 from storedesk.cluster.kube import (
     EVENTS,
@@ -39,6 +39,7 @@ from storedesk.domain.models import (
     OperationKind,
     Phase,
     PodFact,
+    ReleaseInfo,
     StoreRecord,
     store_namespace,
 )

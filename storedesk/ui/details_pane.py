@@ -32,6 +32,7 @@ from storedesk.domain.status import describe_age, status_text
 from storedesk.errors import NextStep
 from storedesk.provisioning.events import LogEntry
 from storedesk.ui.credentials_box import CredentialsBox
+from storedesk.ui.history_tab import HistoryTab
 from storedesk.ui.icons import phase_icon
 from storedesk.ui.palette import status_color
 from storedesk.ui.store_model import engine_name
@@ -59,6 +60,7 @@ class DetailsPane(QStackedWidget):
     """A placeholder until a store is selected, then its details."""
 
     retry_requested = Signal(str)
+    history_requested = Signal(str)
     delete_requested = Signal(str)
     reveal_requested = Signal(str)
     copy_password_requested = Signal(str)
@@ -147,6 +149,10 @@ class DetailsPane(QStackedWidget):
         self.tabs.addTab(self.pods, "Pods")
         self.tabs.addTab(self.events, "Kubernetes events")
         self.tabs.addTab(self.log, "Event log")
+        self.history = HistoryTab(self.tabs)
+        self.tabs.addTab(self.history, "History")
+        # The history costs a helm call: it is read when its tab is shown, not on every look.
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.loading = QLabel(page)
         self.loading.setEnabled(False)
 
@@ -259,7 +265,14 @@ class DetailsPane(QStackedWidget):
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history and self.record is not None:
+            self.history_requested.emit(self.record.name)
+
     def _clear(self, name: str) -> None:
+        self.history.clear(name)
+        if self.tabs.currentWidget() is self.history:
+            self.history_requested.emit(name)
         self.pods.clear()
         self.events.clear()
         self.log.clear()

@@ -226,6 +226,9 @@ class MainWindow(QMainWindow):
         self.model.rowsRemoved.connect(lambda *_: self._count_stores())
 
         self.details.retry_requested.connect(self._retry)
+        self.details.history_requested.connect(self._load_history)
+        self.details.history.rollback_requested.connect(self.operations.rollback)
+        self.operations.rolled_back.connect(self._load_history)
         self.details.delete_requested.connect(self.delete_store)
         self.details.reveal_requested.connect(
             lambda name: self.operations.read_credentials(name, self._reveal(name))
@@ -322,6 +325,14 @@ class MainWindow(QMainWindow):
     def _create(self, request: NewStore) -> None:
         if self.operations.create(request):
             self.table.select(request.name)
+
+    def _load_history(self, name: str) -> None:
+        history = self.details.history
+        self.operations.load_history(
+            name,
+            history.show_history,
+            lambda store, error: history.show_problem(store, describe_error(error)),
+        )
 
     def _retry(self, name: str) -> None:
         record = self.model.record(name)

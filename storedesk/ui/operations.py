@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from storedesk.domain.models import StoreRecord
+from storedesk.domain.models import ReleaseInfo, StoreRecord
 from storedesk.provisioning.app import CreateQueue, pending_record
 from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
 from storedesk.ui.new_store_dialog import NewStore
@@ -34,6 +34,7 @@ class StoreOperations(QObject):
     idle = Signal()  # the last running create or delete ended
     message = Signal(str)  # for the status bar
     keyring_refused = Signal(object, str)  # NewStore, the keyring's error: ask the user
+    rolled_back = Signal(str)  # a rollback this window ran on the store ended
 
     def __init__(
         self,
@@ -162,6 +163,52 @@ class StoreOperations(QObject):
         )
         self.message.emit(f"Deleting store {name}…")
         return True
+
+    def rollback(self, name: str, revision: int) -> bool:
+        """Start returning a store to `revision` (confirmed by the user already)."""
+        service = self._service_for(name)
+        if service is None:
+            return False
+        job, generation = Job("roll back", name, notify=True), self.session.generation
+        self.model.set_busy(name, "rolling back")
+        key, _ = self._started(str(job))
+
+        def ended() -> None:
+            self._ended(key)
+            if generation == self.session.generation:
+                self.model.set_busy(name, None)
+                self.session.operation_ended()
+                self.rolled_back.emit(name)
+
+        self.runner.run(
+            job,
+            lambda progress: service.rollback(name, revision, progress=progress),
+            on_progress=self.progressed.emit,
+            on_result=lambda _: self.message.emit(
+                f"Store {name} rolled back to revision {revision}"
+            ),
+            on_finished=ended,
+        )
+        self.message.emit(f"Rolling store {name} back to revision {revision}…")
+        return True
+
+    def load_history(
+        self,
+        name: str,
+        then: Callable[[str, list[ReleaseInfo]], None],
+        on_error: Callable[[str, BaseException], None],
+    ) -> None:
+        """Read a store's helm revisions on a worker (a helm call: only when asked)."""
+        service = self.session.service
+        if service is None:
+            return
+        task = self.runner.run(
+            Job("read the history of", name),
+            lambda: service.history(name),
+            on_result=lambda revisions: then(name, revisions),
+            report_errors=False,
+        )
+        task.error.connect(lambda error: on_error(name, error))
 
     def copy_password(self, name: str) -> None:
         """Copy the store's admin password (read from the keyring on a worker)."""
