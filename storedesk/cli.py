@@ -514,6 +514,16 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(moment: datetime | None) -> str:
+    """A time as people read it in a table: local, to the minute, and how long ago."""
+    if moment is None:
+        return "-"
+    from storedesk.domain.status import describe_age
+
+    local = moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"{local} ({describe_age(moment, datetime.now(UTC))} ago)"
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     """storedesk history NAME"""
     revisions = _service(args).history(args.name)
@@ -534,8 +544,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         _print_table(
             ["REVISION", "STATUS", "CHART", "UPDATED", "DESCRIPTION"],
             [
-                [str(r["revision"]), r["status"], r["chart"], r["updated"] or "", r["description"]]
-                for r in rows
+                [str(r.revision), r.status, r.chart, _when(r.updated), r.description]
+                for r in revisions
             ],
         )
     return 0

@@ -281,11 +281,12 @@ class _Loader(KubeConfigLoader):
         super().__init__(*args, **kwargs)
 
     def _load_from_exec_plugin(self) -> bool | None:
-        if "exec" not in self._user:
+        user = self._user
+        if user is None or "exec" not in user:
             return None
-        base_dir = self._get_base_path(self._user.path)
+        base_dir = self._get_base_path(user.path)
         plugin = plugin_from_config(
-            self._user.value["exec"],
+            user.value["exec"],
             context=self._context_name,
             base_dir=base_dir,
             cluster=self._cluster.value if self._cluster is not None else None,

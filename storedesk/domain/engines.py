@@ -233,6 +233,9 @@ def parse_manifest(data: object, chart: str) -> Engine:
             raise InvalidInput(f"engine manifest {where}: '{key}' must be a {kind.__name__}")
         return value
 
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"engine manifest {where}: not a mapping of fields")
+    manifest: Mapping[str, Any] = data
     name = need(data, "name")
     if not _ENGINE_NAME.fullmatch(name):
         raise InvalidInput(f"engine manifest {where}: name '{name}' is not a lowercase word")
@@ -270,8 +273,8 @@ def parse_manifest(data: object, chart: str) -> Engine:
         name=name,
         display_name=need(data, "displayName"),
         chart=chart,
-        description=str(data.get("description", "")),  # type: ignore[union-attr]
-        first_install=str(data.get("firstInstall", "")),  # type: ignore[union-attr]
+        description=str(manifest.get("description", "")),
+        first_install=str(manifest.get("firstInstall", "")),
         admin_path=need(data, "adminPath"),
         url=need(data, "url"),
         admin_user=need(data, "adminUser"),
@@ -283,7 +286,7 @@ def parse_manifest(data: object, chart: str) -> Engine:
             Component(need(c, "name"), need(c, "kind")) for c in need(data, "components", list)
         ),
         options=options,
-        order=int(data.get("order", 100)),  # type: ignore[union-attr]
+        order=int(manifest.get("order", 100)),
     )
 
 

@@ -199,7 +199,9 @@ class Lease:
         with contextlib.suppress(StoredeskError):
             for _ in range(3):
                 namespace = self.kube.get(NAMESPACES, self.namespace)
-                lease = parse_lease(namespace["metadata"].get("annotations")) if namespace else None
+                if namespace is None:
+                    return
+                lease = parse_lease(namespace["metadata"].get("annotations"))
                 if lease is None or lease.holder != self.holder:
                     return
                 try:

@@ -264,7 +264,7 @@ class ClusterSession(QObject):
             self.select(by_name[last.name])
         else:
             current = next((i.name for i in infos if i.is_current), None)
-            chosen = by_name.get(current or "") or (self._user_choices or [None])[0]
+            chosen = by_name.get(current or "") or next(iter(self._user_choices), None)
             if chosen is None:
                 self._no_cluster(generation, None, _no_contexts(self.kubeconfig))
             else:

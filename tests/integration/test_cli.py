@@ -81,7 +81,9 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
     )
     assert (
         shown["admin_password"]
-        == WOOCOMMERCE.credentials_from_json(CredentialStore().get(keyring_key(sim, name)), "k").admin_password
+        == WOOCOMMERCE.credentials_from_json(
+            CredentialStore().get(keyring_key(sim, name)), "k"
+        ).admin_password
     )
     events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
     assert [e["step"] for e in events][-3:] == ["helm", "wait", "operation"]

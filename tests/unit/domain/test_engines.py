@@ -118,7 +118,9 @@ def test_values_never_carry_a_secret_and_secret_values_round_trip() -> None:
         }
     }
     assert WOOCOMMERCE.credentials_from_values({"storeName": "shop", **secret}) == CREDENTIALS
-    with pytest.raises(InvalidInput, match="the release.s values lacks admin_email, admin_password"):
+    with pytest.raises(
+        InvalidInput, match=r"the release.s values lacks admin_email, admin_password"
+    ):
         WOOCOMMERCE.credentials_from_values({"auth": {"adminUser": "admin"}})
 
 
