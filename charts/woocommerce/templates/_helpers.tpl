@@ -29,11 +29,14 @@ or an object.
 {{- end -}}
 
 {{/*
-The store's address, without a trailing slash (as WordPress keeps `home` and `siteurl`).
+The store's address as the browser uses it, without a trailing slash (as WordPress keeps
+`home` and `siteurl`): with urlPort when shoppers reach it on another port than 80/443
+(Storedesk's port-forward), so WordPress never redirects them off it.
 */}}
 {{- define "woocommerce.url" -}}
 {{- $tls := include "woocommerce.tls" . | fromJson -}}
-{{- printf "%s://%s" (ternary "https" "http" $tls.enabled) (include "woocommerce.host" .) -}}
+{{- $port := ternary (printf ":%v" .Values.urlPort) "" (not (empty .Values.urlPort)) -}}
+{{- printf "%s://%s%s" (ternary "https" "http" $tls.enabled) (include "woocommerce.host" .) $port -}}
 {{- end -}}
 
 {{- define "woocommerce.adminEmail" -}}
