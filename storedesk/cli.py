@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 from storedesk import __version__
 from storedesk.errors import InvalidInput, NextStep, StoredeskError
@@ -126,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--wait", action="store_true", help="wait until the store is Ready")
     p.add_argument("--timeout", type=_timeout, default=None, metavar="S")
+    p = sub.add_parser("open", help="open a store in the browser (its port-forward runs meanwhile)")
+    p.add_argument("name")
+    p.add_argument("--admin", action="store_true", help="open the shop's admin")
+    p = sub.add_parser("forward", help="forward a store to 127.0.0.1 (foreground; Ctrl+C stops)")
+    p.add_argument("name")
     p = sub.add_parser("delete", help="delete a store (helm uninstall + its namespace)")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -135,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         help="wait until the namespace is gone (then forget the credentials)",
     )
     p.add_argument("--timeout", type=_timeout, default=None, metavar="S")
+    p = sub.add_parser(
+        "doctor",
+        help="check the cluster: version, helm, permissions, storage, ingress, room for stores",
+    )
+    p.add_argument("--engine", help="the engine whose chart to check against (default: the first)")
+    _output(p)
     p = sub.add_parser("sim", help="run the built-in Kubernetes simulator (demo cluster)")
     from storedesk.provisioning.demo import sim_arguments
 
@@ -254,8 +266,10 @@ def _store_state(args: argparse.Namespace) -> str | None:
             found.append(f"the state of store '{name}' is unknown: {type(e).__name__}")
             return
         reason = f" ({status.reason})" if status.reason else ""
-        fix = f"; {status.fix}" if status.fix else ""
-        found.append(f"store '{name}' is now {status.phase.value}{reason}{fix}")
+        told = "; ".join(x for x in (status.fix, next_commands(status.next_steps, name)) if x)
+        found.append(
+            f"store '{name}' is now {status.phase.value}{reason}" + f"; {told}" * bool(told)
+        )
 
     worker = threading.Thread(target=look, name="store-state", daemon=True)
     worker.start()
@@ -591,7 +605,96 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """storedesk doctor: exit 0 with no problem (warnings allowed), 1 when a check finds a
+    problem, 3 when the cluster did not answer at all."""
+    from storedesk.provisioning.doctor import run_checks
+    from storedesk.provisioning.engines import engines
+
+    if args.engine is not None:
+        engines().get(args.engine)  # a mistyped engine is refused before the cluster is asked
+    report = run_checks(_service(args), args.engine)
+    if args.output == "json":
+        _print_json(report_json(report))
+    else:
+        _print_report(report)
+    if not report.cluster_answered:
+        return 3
+    return 1 if report.verdict.value == "problem" else 0
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """The stable JSON form of a cluster check (documented in the README)."""
+    return {
+        "context": report.context,
+        "engine": report.engine,
+        "verdict": report.verdict.value,
+        "summary": report.summary,
+        "cluster_answered": report.cluster_answered,
+        "checked_at": report.checked_at.isoformat(),
+        "checks": [
+            {
+                "check": r.check.value,
+                "title": r.title,
+                "verdict": r.verdict.value,
+                "message": r.message,
+                "fix": r.fix,
+                "details": dict(r.details),
+            }
+            for r in report.results
+        ],
+    }
+
+
+def _print_report(report: Any) -> None:
+    width = max(len(r.title) for r in report.results)
+    print(f"Cluster check of context {report.context} (engine {report.engine}): {report.summary}")
+    for r in report.results:
+        print(f"{r.verdict.value:<8} {r.title:<{width}}  {r.message}")
+        if r.fix:
+            print(f"{'':<8} {'':<{width}}  fix: {r.fix}")
+
+
+def cmd_forward(args: argparse.Namespace) -> int:
+    """storedesk forward NAME"""
+    service = _service(args)
+    state = service.forwards.start(args.name)
+    print(f"forwarding {state.url} (127.0.0.1:{state.port}); Ctrl+C stops", flush=True)
+    _wait_until_interrupted(service)
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """storedesk open NAME [--admin]"""
+    import webbrowser
+
+    service = _service(args)
+    record = service.get_store(args.name, probe_now=False)
+    url = record.admin_url if args.admin else record.url
+    if not url:
+        raise InvalidInput(f"store '{args.name}' has no address this Storedesk knows")
+    if record.forwarded:
+        service.forwards.start(args.name)
+    if not webbrowser.open(url):
+        print(f"storedesk: no browser found; open {url}", file=sys.stderr)
+    print(url, flush=True)
+    if record.forwarded:
+        print(f"forwarding to 127.0.0.1:{urlsplit(url).port}; Ctrl+C stops", flush=True)
+        _wait_until_interrupted(service)
+    return 0
+
+
+def _wait_until_interrupted(service: StoreService) -> None:
+    """Keep the forwards running until Ctrl+C (or SIGTERM/SIGHUP), then stop them."""
+    try:
+        threading.Event().wait()
+    finally:
+        service.forwards.stop_all()
+
+
 COMMANDS = {
+    "open": cmd_open,
+    "forward": cmd_forward,
     "contexts": cmd_contexts,
     "list": cmd_list,
     "create": cmd_create,
@@ -601,6 +704,7 @@ COMMANDS = {
     "delete": cmd_delete,
     "history": cmd_history,
     "rollback": cmd_rollback,
+    "doctor": cmd_doctor,
 }
 
 
@@ -609,6 +713,8 @@ COMMANDS = {
 
 def record_json(record: Any) -> dict[str, Any]:
     """The stable JSON form of a store (documented in the README)."""
+    from storedesk.domain.models import Phase
+
     status = record.status
     return {
         "name": record.name,
@@ -626,6 +732,8 @@ def record_json(record: Any) -> dict[str, Any]:
         "created": record.created.isoformat() if record.created else None,
         "release_revision": record.release_revision,
         "release_status": record.release_status,
+        "access": "port-forward" if record.forwarded else "ingress",
+        "reachable": {Phase.READY: True, Phase.RUNNING: False}.get(status.phase),
     }
 
 

@@ -65,10 +65,14 @@ class Resource:
 
 NAMESPACES = Resource("/api/v1", "namespaces", namespaced=False)
 PODS = Resource("/api/v1", "pods")
+SERVICES = Resource("/api/v1", "services")
 SECRETS = Resource("/api/v1", "secrets")
 EVENTS = Resource("/api/v1", "events")
 JOBS = Resource("/apis/batch/v1", "jobs")
 INGRESSES = Resource("/apis/networking.k8s.io/v1", "ingresses")
+NODES = Resource("/api/v1", "nodes", namespaced=False)
+STORAGE_CLASSES = Resource("/apis/storage.k8s.io/v1", "storageclasses", namespaced=False)
+INGRESS_CLASSES = Resource("/apis/networking.k8s.io/v1", "ingressclasses", namespaced=False)
 
 
 class KubeClient:
@@ -93,6 +97,11 @@ class KubeClient:
             plugin_timeout=kube_auth.PLUGIN_TIMEOUT if plugin_timeout is None else plugin_timeout,
         )
         self.server = self._api.configuration.host
+
+    @property
+    def api_client(self) -> Any:
+        """The configured kubernetes ApiClient (for the few calls made through it: port-forward)."""
+        return self._api
 
     # -- requests --------------------------------------------------------------------------
 

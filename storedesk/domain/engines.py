@@ -37,7 +37,8 @@ class EngineOption:
     label: str
     default: str | bool
     help: str
-    kind: str  # "hostname", "name-or-empty" or "bool": how a value is checked
+    kind: str  # "hostname", "name-or-empty", "bool", "port" or "choice": how a value is checked
+    choices: tuple[str, ...] = ()  # for "choice"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ def _option_problem(option: EngineOption, value: object) -> str | None:
     what = option.label.lower()
     if option.kind == "bool":
         return None if isinstance(value, bool) else f"{what} must be true or false"
+    if option.kind == "port":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
+        return None if ok else f"{what} must be a port number from 1 to 65535, or 0 for none"
+    if option.kind == "choice":
+        told = ", ".join(option.choices)
+        return None if value in option.choices else f"{what} must be one of: {told}"
     if not isinstance(value, str):
         return f"{what} must be text"
     if option.kind == "hostname":
@@ -100,6 +107,9 @@ class Engine:
     components: tuple[Component, ...]
     options: tuple[EngineOption, ...]
     order: int = 100
+    forward_service: str = ""  # e.g. "{store}-wordpress": the Service a port-forward reaches
+    forward_port: int = 0  # its port
+    storefront_marker: str = ""  # text the storefront's page carries when the shop answers
 
     # -- options ----------------------------------------------------------------------------
 
@@ -130,7 +140,8 @@ class Engine:
 
     def _fill(self, template: str, store: str, options: Mapping[str, Any]) -> Any:
         scheme = "https" if options.get("tls") else "http"
-        known = {"store": store, "scheme": scheme, **options}
+        port = f":{options['url_port']}" if options.get("url_port") else ""
+        known = {"store": store, "scheme": scheme, "port": port, **options}
         whole = _PLACEHOLDER.fullmatch(template)
         if whole:  # a value that is one placeholder keeps its type (tls stays a bool)
             return known[whole.group(1)]
@@ -201,6 +212,12 @@ class Engine:
 
     # -- where it answers -----------------------------------------------------------------------
 
+    def forward_target(self, store: str) -> tuple[str, int] | None:
+        """(Service, port) a port-forward to the store reaches, or None if it has none."""
+        if not self.forward_service:
+            return None
+        return self.forward_service.replace("{store}", store), self.forward_port
+
     def store_url(self, store: str, options: Mapping[str, object] | None = None) -> str:
         """Where shoppers open the store."""
         return str(self._fill(self.url, store, self.resolve_options(options)))
@@ -262,13 +279,17 @@ def parse_manifest(data: object, chart: str) -> Engine:
             o.get("default", ""),
             str(o.get("help", "")),
             need(o, "kind"),
+            tuple(str(c) for c in o.get("choices", ())),
         )
         for o in need(data, "options", list)
     )
     for option in options:
-        if option.kind not in ("hostname", "name-or-empty", "bool"):
+        if option.kind not in ("hostname", "name-or-empty", "bool", "port", "choice"):
             raise InvalidInput(f"engine manifest {where}: unknown option kind '{option.kind}'")
     values = need(data, "values", dict)
+    forward = manifest.get("forward") or {}
+    if not isinstance(forward, Mapping):
+        raise InvalidInput(f"engine manifest {where}: 'forward' must be a mapping")
     return Engine(
         name=name,
         display_name=need(data, "displayName"),
@@ -287,6 +308,9 @@ def parse_manifest(data: object, chart: str) -> Engine:
         ),
         options=options,
         order=int(manifest.get("order", 100)),
+        forward_service=str(forward.get("service", "")),
+        forward_port=int(forward.get("port", 0)),
+        storefront_marker=str(manifest.get("storefrontMarker", "")),
     )
 
 

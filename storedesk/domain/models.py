@@ -45,6 +45,7 @@ class Phase(StrEnum):
 
     PROVISIONING = "Provisioning"
     READY = "Ready"
+    RUNNING = "Running"  # pods and setup done, but the shop does not answer from here
     FAILED = "Failed"
     DELETING = "Deleting"
     UNKNOWN = "Unknown"
@@ -178,6 +179,7 @@ class StoreRecord:
     created: datetime | None = None
     release_revision: int | None = None
     release_status: str | None = None
+    forwarded: bool = False  # shoppers reach it through Storedesk's port-forward
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from storedesk import __version__
 from storedesk.cluster import facts as convert
-from storedesk.cluster.kube import EVENTS, INGRESSES, NAMESPACES, Conflict
+from storedesk.cluster.kube import EVENTS, INGRESS_CLASSES, INGRESSES, NAMESPACES, Conflict
 from storedesk.domain.credentials import KeyringKey
 from storedesk.domain.engines import Engine
 from storedesk.domain.limits import validate_timeout
@@ -52,6 +52,8 @@ from storedesk.provisioning.operation import Operation, Progress
 
 if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreService
+
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
 class Create:
@@ -97,7 +99,12 @@ class Create:
                 if existing
                 else {}
             )
-            resolved = chosen.resolve_options({**previous, **(options or {})})
+            resolved = self._with_access(
+                chosen,
+                name,
+                chosen.resolve_options({**previous, **(options or {})}),
+                chosen_before={**previous, **(options or {})},
+            )
             values = chosen.values(name, resolved)
             self._check_host_free(chosen, name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
@@ -172,6 +179,42 @@ class Create:
             finally:
                 lease.release()
         return self.service.get_store(name)
+
+    def _with_access(
+        self,
+        engine: Engine,
+        store: str,
+        options: dict[str, Any],
+        chosen_before: dict[str, object],
+    ) -> dict[str, Any]:
+        """The options with the store's access settled: the way the user or an earlier run
+        chose, else ingress when the cluster has a class for the store, else port-forward;
+        a port-forwarded store keeps its local port (its URL, which WordPress keeps)."""
+        if engine.option("access") is None or not inventory.reachability_on():
+            return options
+        if "access" not in chosen_before:
+            options["access"] = "ingress" if self._has_ingress_class(options) else "port-forward"
+        if options["access"] != "port-forward":
+            options["url_port"] = 0
+        elif not options.get("url_port"):
+            options["url_port"] = self.service.forwards.book.port_for(
+                self.service.target.context, store
+            )
+        return options
+
+    def _has_ingress_class(self, options: dict[str, Any]) -> bool:
+        """Whether the cluster has the IngressClass the store names, or a default one."""
+        try:
+            classes, _ = self.service.kube.list(INGRESS_CLASSES)
+        except Forbidden:
+            return True  # not ours to see: assume the class the user set up exists
+        wanted = options.get("ingress_class")
+        for ingress_class in classes:
+            meta = ingress_class["metadata"]
+            default = (meta.get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+            if meta["name"] == wanted or (not wanted and default):
+                return True
+        return False
 
     def _check_host_free(self, engine: Engine, store: str, options: dict[str, object]) -> None:
         """Refuse a host an Ingress outside the store already serves: the ingress

@@ -138,7 +138,11 @@ class Delete:
 
     def _forget_credentials(self, op: Operation, name: str, key: KeyringKey, why: str) -> None:
         """Remove this cluster's keyring entry; the store is gone either way, so a keyring
-        that does not answer is reported (with how to finish later), not raised."""
+        that does not answer is reported (with how to finish later), not raised. Its
+        port-forward stops, and its local port is free for another store."""
+        forwards = self.service.forwards
+        forwards.stop(name)
+        forwards.book.forget(self.service.target.context, name)
         try:
             self.service.store_credentials.forget(key)
         except KeyringUnavailable as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,10 +26,12 @@ from storedesk.domain.models import (
     JobFact,
     NamespaceFact,
     OperationFact,
+    Phase,
     PodFact,
     ReleaseFact,
     StoreRecord,
 )
+from storedesk.domain.reach import ReachFact, with_reachability
 from storedesk.domain.status import derive_status
 from storedesk.errors import InvalidInput
 from storedesk.provisioning.engines import engines
@@ -166,14 +168,31 @@ def store_options(annotations: Mapping[str, str]) -> dict[str, Any]:
     return options if isinstance(options, dict) else {}
 
 
+# The latest probe of a store's storefront (None: not asked yet).
+Reach = Callable[[StoreRecord], ReachFact | None]
+
+
+def reachability_on() -> bool:
+    """TEMPORARY while the simulator learns port-forward: off unless asked for."""
+    import os
+
+    return os.environ.get("STOREDESK_TMP_REACH") == "1"
+
+
+def wants_probe(row: StoreRecord) -> bool:
+    """A store whose pods and setup are done: only its shop answering is left to see."""
+    return row.status.phase == Phase.READY and bool(row.url)
+
+
 def record(
     namespace: NamespaceFact,
     facts: ClusterFacts,
     operation: OperationFact | None,
     now: datetime,
     reachable: bool = True,
+    reach: Reach | None = None,
 ) -> StoreRecord:
-    """One store's row."""
+    """One store's row; with `reach`, Ready only once its storefront answered."""
     ns = namespace.name
     # The store's release is named after it; others in its namespace are not its status.
     release = facts.releases.get((ns, namespace.store))
@@ -188,14 +207,14 @@ def record(
         reachable=reachable,
     )
     url = admin_url = None
+    options = store_options(namespace.annotations)
     try:
         engine = engines().get(namespace.engine)
-        options = store_options(namespace.annotations)
         url = engine.store_url(namespace.store, options)
         admin_url = engine.admin_url(namespace.store, options)
     except InvalidInput:  # an engine or options this version does not know: no links
         pass
-    return StoreRecord(
+    row = StoreRecord(
         name=namespace.store,
         engine=namespace.engine,
         namespace=ns,
@@ -205,7 +224,12 @@ def record(
         created=namespace.created,
         release_revision=release.revision if release else None,
         release_status=release.status if release else None,
+        forwarded=options.get("access") == "port-forward",
     )
+    if reach is None or not reachability_on():
+        return row
+    fact = reach(row) if wants_probe(row) else None
+    return replace(row, status=with_reachability(row.status, fact, forwarded=row.forwarded))
 
 
 def records(
@@ -213,7 +237,10 @@ def records(
     operations: Callable[[NamespaceFact], OperationFact | None],
     now: datetime,
     reachable: bool = True,
+    reach: Reach | None = None,
 ) -> list[StoreRecord]:
     """Every store's row, sorted by name."""
-    rows = [record(ns, facts, operations(ns), now, reachable) for ns in facts.namespaces.values()]
+    rows = [
+        record(ns, facts, operations(ns), now, reachable, reach) for ns in facts.namespaces.values()
+    ]
     return sorted(rows, key=lambda r: r.name)

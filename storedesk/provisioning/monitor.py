@@ -24,6 +24,7 @@ from storedesk.errors import StoredeskError
 from storedesk.provisioning import inventory
 from storedesk.provisioning.events import LogEntry, now
 from storedesk.provisioning.inventory import FEEDS, FactsCache, Feed
+from storedesk.provisioning.reachability import Reachability
 from storedesk.provisioning.service import ClusterInfo, StoreService
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,13 @@ class StatusMonitor:
         self._generation: object = None  # the current connected period
         self._records: tuple[StoreRecord, ...] = ()
         self._cluster: ClusterInfo | None = None
+        # A probe that sees a storefront change asks for the records to be derived again.
+        self._reach = Reachability(service, on_change=self.rederive)
 
     def stop(self) -> None:
         """End run() promptly (open watch streams are cut)."""
         self._stop.set()
+        self._reach.close()
         self._queue.put(("stop", None, None))
         self._cut_watches()
 
@@ -216,7 +220,9 @@ class StatusMonitor:
     # -- snapshots -----------------------------------------------------------------------
 
     def _publish_facts(self, cache: FactsCache) -> None:
-        records = inventory.records(cache.facts(), self.service.operation, datetime.now(UTC))
+        records = inventory.records(
+            cache.facts(), self.service.operation, datetime.now(UTC), reach=self._reach.fact
+        )
         self._log_changes(records)
         self._records = tuple(records)
         self._publish(reachable=True, error=None)

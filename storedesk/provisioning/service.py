@@ -58,11 +58,16 @@ from storedesk.provisioning.credentials import StoreCredentials
 from storedesk.provisioning.delete import Delete
 from storedesk.provisioning.engines import engines
 from storedesk.provisioning.events import EventLog, LogEntry
+from storedesk.provisioning.forwards import Forwards
 from storedesk.provisioning.locks import Lease, LocalLock, live_lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
+from storedesk.provisioning.reachability import Reachability
 
 DEFAULT_TIMEOUT = 600.0  # seconds for helm and for waiting on a store
 POLL_EVERY = 0.25  # seconds between status checks while waiting on one store
+# Seconds a store may run without its shop answering before a wait gives up on it: a few
+# probes, time for an ingress controller to pick up a new Ingress.
+UNREACHABLE_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,11 @@ class StoreService:
         return self._keyring or CredentialStore()
 
     @cached_property
+    def forwards(self) -> Forwards:
+        """This cluster's port-forwards (a store served on 127.0.0.1 through the API)."""
+        return Forwards(self)
+
+    @cached_property
     def store_credentials(self) -> StoreCredentials:
         """The stores' credentials across the keyring and this cluster."""
         return StoreCredentials(self)
@@ -160,15 +170,25 @@ class StoreService:
         git = str(version.get("gitVersion", ""))
         return ClusterInfo(self.target.context, self.kube.server, git, demo="storedesk-sim" in git)
 
-    def list_stores(self) -> list[StoreRecord]:
-        """Every store on the cluster, in five API calls."""
-        return inventory.records(
-            inventory.collect(self.kube).facts(), self.operation, datetime.now(UTC)
-        )
+    @cached_property
+    def reachability(self) -> Reachability:
+        """Whether each store's shop answers from this machine (probed in the background)."""
+        return Reachability(self)
 
-    def get_store(self, name: str, *, own_operation: bool = True) -> StoreRecord:
+    def list_stores(self) -> list[StoreRecord]:
+        """Every store on the cluster, in five API calls; the storefronts of those whose
+        pods are done are probed now, all at once (bounded by the probes' deadlines)."""
+        facts, now = inventory.collect(self.kube).facts(), datetime.now(UTC)
+        if inventory.reachability_on():
+            self.reachability.probe_now(inventory.records(facts, self.operation, now))
+        return inventory.records(facts, self.operation, now, reach=self.reachability.known)
+
+    def get_store(
+        self, name: str, *, own_operation: bool = True, probe_now: bool = True
+    ) -> StoreRecord:
         """One store (StoreNotFound when there is none). own_operation=False judges the
-        cluster alone (how create --wait sees the store it is itself creating)."""
+        cluster alone (how create --wait sees the store it is itself creating); with
+        probe_now=False its storefront is probed in the background (a poll's way)."""
         name = validate_store_name(name)
         facts = inventory.collect(self.kube, name).facts()
         namespace = facts.namespaces.get(store_namespace(name))
@@ -179,7 +199,12 @@ class StoreService:
                 next_steps=(NextStep.LIST_STORES,),
             )
         operation = self.operation(namespace) if own_operation else None
-        return inventory.record(namespace, facts, operation, datetime.now(UTC))
+        now = datetime.now(UTC)
+        if not probe_now:
+            return inventory.record(namespace, facts, operation, now, reach=self.reachability.fact)
+        if inventory.reachability_on():
+            self.reachability.probe_now([inventory.record(namespace, facts, operation, now)])
+        return inventory.record(namespace, facts, operation, now, reach=self.reachability.known)
 
     def operation(self, namespace: NamespaceFact) -> OperationFact | None:
         """The operation running on a store (here or, by its lease, elsewhere), else the
@@ -317,8 +342,22 @@ class StoreService:
     def _wait_ready(self, op: Operation, name: str, timeout: float) -> None:
         with op.step("wait", "store is Ready") as step:
             deadline = time.monotonic() + timeout
+            running_since: float | None = None
             while True:
-                status = self.get_store(name, own_operation=False).status
+                status = self.get_store(name, own_operation=False, probe_now=False).status
+                running_since = (
+                    (running_since or time.monotonic()) if status.phase == Phase.RUNNING else None
+                )
+                if (
+                    running_since is not None
+                    and time.monotonic() - running_since > UNREACHABLE_GRACE
+                ):
+                    raise OperationFailed(
+                        f"store '{name}' runs, but its shop does not answer from this machine: "
+                        f"{status.detail}",
+                        hint=status.fix,
+                        next_steps=status.next_steps,
+                    )
                 if status.phase == Phase.READY:
                     step.message = f"store is Ready ({status.pods_ready}/{status.pods_total} pods)"
                     return

@@ -35,6 +35,7 @@ from storedesk.ui.actions import Actions
 from storedesk.ui.banner import Banner, Level
 from storedesk.ui.clipboard import SecretClipboard, copy_text
 from storedesk.ui.cluster_banner import RETRY, START_DEMO, cluster_message
+from storedesk.ui.cluster_check import ClusterCheck
 from storedesk.ui.context_bar import ContextBar
 from storedesk.ui.delete_dialog import DeleteDialog
 from storedesk.ui.details_loader import DetailsLoader
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         )
         # Not `actions`: that would hide QWidget.actions().
         self.commands = Actions(self)
+        self.cluster_check = ClusterCheck(self.runner, self.session, self)
         self.table = StoreTable(self.model, self)
         self.details = DetailsPane(self)
         self.loader = DetailsLoader(self.operations, self.details, self)
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         cluster_menu.addAction(a.switch_context)
         cluster_menu.addMenu(self.context_menu)
         cluster_menu.addAction(a.start_demo)
+        cluster_menu.addAction(a.cluster_check)
         cluster_menu.addSeparator()
         cluster_menu.addAction(a.refresh)
         view_menu = self.menuBar().addMenu("&View")
@@ -184,6 +187,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(filter_row)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.cluster_check.status_button)
         self.statusBar().addPermanentWidget(self.store_count)
         self.resize(1280, 760)
 
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
         a.refresh.triggered.connect(self.refresh)
         a.switch_context.triggered.connect(self._focus_contexts)
         a.start_demo.triggered.connect(self.session.start_demo)
+        a.cluster_check.triggered.connect(self.cluster_check.open_dialog)
         a.filter.triggered.connect(self._focus_filter)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(self._about)
@@ -354,8 +359,22 @@ class MainWindow(QMainWindow):
     def _open(self, which: str) -> None:
         record = self.table.selected_record()
         url = getattr(record, which, None) if record else None
-        if url:
-            QDesktopServices.openUrl(QUrl(url))
+        if record is None or not url:
+            return
+        if record.forwarded:  # its port-forward runs first (on a worker), then the browser
+            self.operations.forward(record.name, lambda _: self.open_link(url))
+        else:
+            self.open_link(url)
+
+    def open_link(self, url: str) -> None:
+        """Open `url` in the browser; when none can, say so and offer to copy it."""
+        if QDesktopServices.openUrl(QUrl(url)):
+            return
+        self.notice.show_message(
+            Level.INFO,
+            f"No browser could open <b>{escape(url)}</b>.",
+            [("Copy the link", lambda: copy_text(url)), ("Dismiss", self.notice.hide)],
+        )
 
     def _focus_contexts(self) -> None:
         self.context_bar.combo.setFocus()

@@ -88,18 +88,26 @@ class NewStoreDialog(QDialog):
         self.advanced.hide()
         self.advanced_toggle.toggled.connect(self._toggle_advanced)
         advanced_form = QFormLayout(self.advanced)
-        self.option_widgets: dict[str, QLineEdit | QCheckBox] = {}
+        self.option_widgets: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
         self.option_problems: dict[str, QLabel] = {}
         # Every engine's options, once each; an engine without one hides its row.
         self.option_rows: dict[str, tuple[QWidget, ...]] = {}
         for option in {o.key: o for e in self.engines.all() for o in e.options}.values():
-            widget: QLineEdit | QCheckBox
-            if isinstance(option.default, bool):
+            widget: QLineEdit | QCheckBox | QComboBox
+            if option.kind == "port":
+                continue  # Storedesk picks a forward's port and remembers it
+            if option.kind == "choice":
+                widget = QComboBox(self.advanced)
+                widget.addItem("Let Storedesk choose (from the cluster)", None)
+                for choice in option.choices:
+                    widget.addItem(choice, choice)
+                widget.currentIndexChanged.connect(self._check)
+            elif isinstance(option.default, bool):
                 widget = QCheckBox(option.help, self.advanced)
                 widget.setChecked(option.default)
                 widget.toggled.connect(self._check)
             else:
-                widget = QLineEdit(option.default, self.advanced)
+                widget = QLineEdit(str(option.default), self.advanced)
                 widget.setPlaceholderText("cluster default" if not option.default else "")
                 widget.textChanged.connect(self._check)
                 problem = QLabel(self.advanced)
@@ -164,11 +172,18 @@ class NewStoreDialog(QDialog):
     def _options(self) -> dict[str, object]:
         """The chosen engine's options as set."""
         engine = self._engine()
-        return {
-            key: widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
-            for key, widget in self.option_widgets.items()
-            if engine.option(key) is not None
-        }
+        chosen: dict[str, object] = {}
+        for key, widget in self.option_widgets.items():
+            if engine.option(key) is None:
+                continue
+            if isinstance(widget, QCheckBox):
+                chosen[key] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                if widget.currentData() is not None:  # else Storedesk chooses
+                    chosen[key] = widget.currentData()
+            else:
+                chosen[key] = widget.text()
+        return chosen
 
     def _name_problem(self) -> str | None:
         typed = self.name_edit.text()
@@ -190,7 +205,7 @@ class NewStoreDialog(QDialog):
         self.engine_cost.setText(f"First install: {engine.first_install}.")
         for key, row in self.option_rows.items():
             for widget in row:
-                widget.setVisible(key in options)
+                widget.setVisible(engine.option(key) is not None)
         for key, label in self.option_problems.items():
             option_problem = engine.option_problem(key, options[key]) if key in options else None
             label.setText(option_problem or "")

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from storedesk.domain.models import ReleaseInfo, StoreRecord
 from storedesk.provisioning.app import CreateQueue, pending_record
+from storedesk.provisioning.forwards import ForwardState
 from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
 from storedesk.ui.new_store_dialog import NewStore
 from storedesk.ui.session import ClusterSession
@@ -35,6 +36,7 @@ class StoreOperations(QObject):
     message = Signal(str)  # for the status bar
     keyring_refused = Signal(object, str)  # NewStore, the keyring's error: ask the user
     rolled_back = Signal(str)  # a rollback this window ran on the store ended
+    forwarded = Signal(object)  # ForwardState: a store's port-forward runs
 
     def __init__(
         self,
@@ -191,6 +193,21 @@ class StoreOperations(QObject):
         )
         self.message.emit(f"Rolling store {name} back to revision {revision}…")
         return True
+
+    def forward(self, name: str, then: Callable[[ForwardState], None]) -> None:
+        """Start the store's port-forward on a worker (a no-op when it runs), then `then`."""
+        service = self.session.service
+        if service is None:
+            return
+        def started(state: ForwardState) -> None:
+            self.forwarded.emit(state)
+            then(state)
+
+        self.runner.run(
+            Job("forward", name, notify=True),
+            lambda: service.forwards.start(name),
+            on_result=started,
+        )
 
     def load_history(
         self,

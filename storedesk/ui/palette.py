@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 # Same colours as resources/icons/status-*.svg.
 STATUS_COLORS = {
     "Ready": "#2da44e",
+    "Running": "#bf8700",
     "Provisioning": "#3d8bfd",
     "Failed": "#e5484d",
     "Deleting": "#d98c1c",

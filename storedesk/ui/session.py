@@ -151,6 +151,7 @@ class ClusterSession(QObject):
         self.generation += 1
         generation = self.generation
         self._retire_monitor()
+        self._stop_forwards()
         self.service = None
         self._choice = choice
         self.switched.emit()
@@ -217,6 +218,7 @@ class ClusterSession(QObject):
         call it once the window is gone."""
         self.generation += 1
         self._retire_monitor()
+        self._stop_forwards()
         for worker in list(self._retired):
             worker.wait(wait_ms)
         if self.demo is not None:
@@ -307,6 +309,11 @@ class ClusterSession(QObject):
         if state != self.state:
             self.state = state
             self.state_changed.emit(state)
+
+    def _stop_forwards(self) -> None:
+        """The forwards of the cluster being left stop with it (nothing listens after)."""
+        if self.service is not None and "forwards" in vars(self.service):
+            self.service.forwards.stop_all()
 
     def _retire_monitor(self) -> None:
         if self._monitor is not None:

@@ -33,8 +33,9 @@ _PHASE_ORDER = {
     Phase.FAILED: 0,
     Phase.PROVISIONING: 1,
     Phase.DELETING: 2,
-    Phase.UNKNOWN: 3,
-    Phase.READY: 4,
+    Phase.RUNNING: 3,
+    Phase.UNKNOWN: 4,
+    Phase.READY: 5,
 }
 
 

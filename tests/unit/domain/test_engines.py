@@ -89,17 +89,27 @@ def test_urls(options: dict, store_url: str, admin_url: str) -> None:
     assert WOOCOMMERCE.admin_url("shop", options) == admin_url
 
 
+def test_a_port_forwarded_store_carries_its_port_in_its_urls_and_values() -> None:
+    options = {"access": "port-forward", "url_port": 8781}
+    assert WOOCOMMERCE.store_url("shop", options) == "http://shop.localhost:8781/"
+    assert WOOCOMMERCE.admin_url("shop", options) == "http://shop.localhost:8781/wp-admin/"
+    assert WOOCOMMERCE.values("shop", options)["urlPort"] == 8781
+    assert WOOCOMMERCE.forward_target("shop") == ("shop-wordpress", 80)
+
+
 def test_values_from_options_keep_their_types() -> None:
     assert WOOCOMMERCE.values("shop") == {
         "storeName": "shop",
         "domain": "localhost",
         "ingress": {"className": "", "tls": False},
+        "urlPort": 0,
     }
     options = {"domain": "shops.example.com", "ingress_class": "nginx", "tls": True}
     assert WOOCOMMERCE.values("shop", options) == {
         "storeName": "shop",
         "domain": "shops.example.com",
         "ingress": {"className": "nginx", "tls": True},
+        "urlPort": 0,
     }
 
 
@@ -136,6 +146,8 @@ def test_options_the_window_shows() -> None:
         ("domain", "Domain", "localhost"),
         ("ingress_class", "Ingress class", ""),
         ("tls", "HTTPS", False),
+        ("access", "Open through", "ingress"),
+        ("url_port", "Local port", 0),
     ]
     assert all(o.help for o in WOOCOMMERCE.options)
 
@@ -143,7 +155,14 @@ def test_options_the_window_shows() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
-        ("port", "80", "unknown option 'port'; options are: domain, ingress_class, tls"),
+        (
+            "port",
+            "80",
+            "unknown option 'port'; options are: domain, ingress_class, tls, access, url_port",
+        ),
+        ("access", "vpn", "open through must be one of: ingress, port-forward"),
+        ("url_port", 70000, "local port must be a port number from 1 to 65535, or 0 for none"),
+        ("url_port", True, "local port must be a port number from 1 to 65535, or 0 for none"),
         ("tls", "yes", "https must be true or false"),
         ("domain", 42, "domain must be text"),
         ("domain", "", "a domain is required, e.g. localhost or shops.example.com"),

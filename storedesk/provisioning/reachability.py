@@ -1,0 +1,112 @@
+"""Whether each store's shop answers from this machine, asked off the caller's thread.
+
+A store whose pods and setup are done is probed: its storefront through the path a shopper
+takes (the ingress controller's address, or Storedesk's port-forward for a forwarded store),
+looking for the engine's marker. Probes run on a small pool, at most one per store at a
+time, again after OK_AGAIN when the shop answered and RETRY_AFTER when it did not, so a
+slow or dead storefront never delays the status of the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from storedesk.cluster.portforward import open_stream
+from storedesk.cluster.probe import probe
+from storedesk.domain.models import StoreRecord, store_namespace
+from storedesk.domain.reach import ReachFact, Seen
+from storedesk.errors import InvalidInput, StoredeskError
+from storedesk.provisioning.engines import engines
+from storedesk.provisioning.forwards import ready_pod
+from storedesk.provisioning.inventory import wants_probe
+
+if TYPE_CHECKING:
+    from storedesk.provisioning.service import StoreService
+
+OK_AGAIN = 60.0  # seconds before a store that answered is asked again
+RETRY_AFTER = 5.0  # seconds before a store that did not answer is asked again
+PROBES_AT_ONCE = 4
+
+
+class Reachability:
+    """The latest probe of each store's storefront, refreshed in the background."""
+
+    def __init__(self, service: StoreService, on_change: Callable[[], None] | None = None) -> None:
+        self.service = service
+        self.on_change = on_change
+        self._facts: dict[str, tuple[float, ReachFact]] = {}
+        self._probing: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="reach")
+
+    def fact(self, record: StoreRecord) -> ReachFact | None:
+        """The latest probe of `record`'s storefront (None: not asked yet); asks again in
+        the background when it is due. Never blocks."""
+        with self._lock:
+            known = self._facts.get(record.name)
+            due = known is None or known[1].url != record.url or _stale(*known)
+            if due and record.name not in self._probing:
+                self._probing.add(record.name)
+                self._pool.submit(self._run, record)
+            return known[1] if known is not None and known[1].url == record.url else None
+
+    def known(self, record: StoreRecord) -> ReachFact | None:
+        """The latest probe of `record`'s storefront, if it is of its current URL."""
+        with self._lock:
+            known = self._facts.get(record.name)
+        return known[1] if known is not None and known[1].url == record.url else None
+
+    def probe_now(self, records: Iterable[StoreRecord]) -> None:
+        """Ask every store that wants it, all at once, and wait (bounded by the probes'
+        own deadlines): how the CLI sees reachability."""
+        wanted = [r for r in records if wants_probe(r)]
+        for record, found in zip(wanted, self._pool.map(self._probe, wanted), strict=True):
+            with self._lock:
+                self._facts[record.name] = (time.monotonic(), found)
+
+    def close(self) -> None:
+        """Stop probing (a running probe ends by its own deadline)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, record: StoreRecord) -> None:
+        try:
+            found = self._probe(record)
+        finally:
+            with self._lock:
+                self._probing.discard(record.name)
+        with self._lock:
+            before = self._facts.get(record.name)
+            self._facts[record.name] = (time.monotonic(), found)
+        if self.on_change is not None and (before is None or before[1].seen != found.seen):
+            self.on_change()
+
+    def _probe(self, record: StoreRecord) -> ReachFact:
+        url = record.url or ""
+        try:
+            engine = engines().get(record.engine)
+        except InvalidInput:
+            return ReachFact(url, Seen.OTHER_PAGE, f"engine {record.engine} is unknown here")
+        if not record.forwarded:
+            return probe(url, engine.storefront_marker)
+        target = engine.forward_target(record.name)
+        if target is None:
+            return ReachFact(url, Seen.FORWARD, f"engine {engine.name} names no Service")
+        kube, namespace = self.service.kube, store_namespace(record.name)
+        try:
+            pod, port = ready_pod(kube, namespace, *target)
+            stream = open_stream(kube, namespace, pod, port)
+        except StoredeskError as e:
+            return ReachFact(url, Seen.FORWARD, e.message)
+        try:
+            # The same path the forward takes: a browser's request through the API.
+            return probe(url, engine.storefront_marker, connect=lambda: stream.socket)
+        finally:
+            stream.close()
+
+
+def _stale(when: float, fact: ReachFact) -> bool:
+    return time.monotonic() - when > (OK_AGAIN if fact.ok else RETRY_AFTER)
