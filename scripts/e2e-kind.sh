@@ -1,116 +1,127 @@
 #!/usr/bin/env bash
-# End to end on a real cluster (needs Docker): a kind cluster with ingress-nginx on this
-# machine's port 80, a store made by Storedesk, and a Cash on Delivery order placed through
-# the WooCommerce Store API, then found through the REST API as the store's admin.
+# End to end on a real kind cluster (needs Docker): kind with ports 80/443 on 127.0.0.1,
+# ingress-nginx as the default IngressClass, the chart images checked upstream,
+# `storedesk doctor`, then for each engine a store made by Storedesk, a Cash on Delivery
+# order placed through the shop's Store API and read back as the store's admin, and the
+# store deleted.
 #
-#   scripts/e2e-kind.sh [STORE]      (KEEP=1 keeps the cluster afterwards)
+#   scripts/e2e-kind.sh [--dry-run] [--keep] [STORE]
 #
-# Needs: docker, kind, kubectl, curl, jq and the storedesk command (with helm on PATH).
+#   STORE             the store's name (default e2e-<engine>; one engine only)
+#   --dry-run         DRY_RUN=1: check the tools and inputs, print the plan and the first
+#                     Docker step's commands, create nothing
+#   --keep            KEEP=1: keep the cluster and the work folder afterwards
+#   E2E_ENGINES       engines to prove, space-separated (default: woocommerce)
+#   E2E_ARTIFACTS     folder for diagnostics when a step fails
+#   E2E_CREATE_TIMEOUT  seconds for `storedesk create --wait` (default 900)
+#
+# Needs: docker, kind, kubectl, helm, curl, jq, python3 with PyYAML, and storedesk.
+# Only 127.0.0.1 is asked for the shop; kind, ingress-nginx and the images come from
+# their upstream registries. Versions: scripts/lib/cluster-tools.sh.
 set -euo pipefail
 
-STORE="${1:-e2eshop}"
+E2E_NAME=kind
+E2E_USAGE="$(sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0")"
+# shellcheck source=lib/e2e.sh
+source "$(dirname "$0")/lib/e2e.sh"
+# shellcheck source=lib/woocommerce.sh
+source "$(dirname "$0")/lib/woocommerce.sh"
+
 CLUSTER=storedesk-e2e
-HOST="${STORE}.localhost"
-WORK="$(mktemp -d)"
-KUBECONFIG_FILE="$WORK/kubeconfig"
+KUBE_CONTEXT="kind-${CLUSTER}"
+E2E_INGRESS_CLASS="" # the cluster's default class: nginx, made default below
 
-say() { echo "e2e: $*" >&2; }
-die() { say "FAILED: $*"; exit 1; }
-
-cleanup() {
-  if [ "${KEEP:-}" = 1 ]; then
-    say "kept cluster ${CLUSTER} (kubeconfig ${KUBECONFIG_FILE})"
-  else
-    kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-
-for tool in docker kind kubectl curl jq storedesk; do
-  command -v "$tool" >/dev/null || die "$tool is not on PATH"
-done
-
-say "creating kind cluster ${CLUSTER} with ports 80/443 mapped to this machine"
-cat >"$WORK/kind.yaml" <<'EOF'
+step_preflight() {
+  need_tools preflight bash helm "${PYTHON:-python3}"
+  need_tools cluster docker kind
+  need_tools ingress kubectl curl
+  need_tools images docker
+  need_tools doctor storedesk jq
+  e2e_inputs
+  check_port_free 80
+  check_port_free 443
+  cat >"$WORK/kind.yaml" <<EOF
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 nodes:
   - role: control-plane
-    kubeadmConfigPatches:
-      - |
-        kind: InitConfiguration
-        nodeRegistration:
-          kubeletExtraArgs:
-            node-labels: "ingress-ready=true"
+    image: ${KIND_NODE_IMAGE}
+    # ingress-nginx's kind manifest puts host ports 80/443 on the node; these map them to
+    # this machine, on loopback only.
     extraPortMappings:
-      - {containerPort: 80, hostPort: 80, protocol: TCP}
-      - {containerPort: 443, hostPort: 443, protocol: TCP}
+      - {containerPort: 80, hostPort: 80, listenAddress: "127.0.0.1", protocol: TCP}
+      - {containerPort: 443, hostPort: 443, listenAddress: "127.0.0.1", protocol: TCP}
 EOF
-kind create cluster --name "$CLUSTER" --config "$WORK/kind.yaml" \
-  --kubeconfig "$KUBECONFIG_FILE" --wait 120s
-k() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "kind-${CLUSTER}" "$@"; }
+  "${PYTHON:-python3}" -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$WORK/kind.yaml" ||
+    die "the kind config is not YAML"
+  say "kind config ($WORK/kind.yaml):"
+  sed 's/^/    /' "$WORK/kind.yaml" >&2
+}
 
-say "installing ingress-nginx (kind's manifest) as the default IngressClass"
-k apply -f https://kind.sigs.k8s.io/examples/ingress/deploy-ingress-nginx.yaml >/dev/null
-k wait --namespace ingress-nginx --for=condition=ready pod \
-  --selector=app.kubernetes.io/component=controller --timeout=300s
-# Storedesk's default ingress class is the cluster's default one.
-k annotate ingressclass nginx ingressclass.kubernetes.io/is-default-class=true --overwrite
+step_cluster() {
+  E2E_CLUSTER_UP=1
+  run kind create cluster --name "$CLUSTER" --config "$WORK/kind.yaml" \
+    --kubeconfig "$KUBECONFIG_FILE" --wait 180s
+  dry_run || wait_for_rollout kube-system coredns 180
+}
 
-say "creating store ${STORE} with Storedesk"
-storedesk --kubeconfig "$KUBECONFIG_FILE" --context "kind-${CLUSTER}" create "$STORE" --wait
-creds="$(storedesk --kubeconfig "$KUBECONFIG_FILE" --context "kind-${CLUSTER}" \
-  credentials "$STORE" --reveal -o json)"
-admin_user="$(jq -r .admin_user <<<"$creds")"
-admin_password="$(jq -r .admin_password <<<"$creds")"
+cluster_down() {
+  run kind delete cluster --name "$CLUSTER" --kubeconfig "$KUBECONFIG_FILE"
+}
 
-# curl resolves the store's name to this machine, as browsers do for *.localhost.
-shop() { curl -fsS --max-time 30 --resolve "${HOST}:80:127.0.0.1" "$@"; }
-api() { local route="$1"; shift; shop "$@" "http://${HOST}/?rest_route=${route}"; }
+# ingress-nginx's admission webhook answers (its certificate made and patched in by the
+# two Jobs, the controller serving it): a server-side dry run of an Ingress passes it.
+# The Jobs delete themselves when done (ttlSecondsAfterFinished: 0), so waiting on them
+# races; this asks the webhook itself.
+admission_probe() {
+  k apply --dry-run=server -f - <<'EOF'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: storedesk-e2e-webhook-probe
+  namespace: ingress-nginx
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: webhook-probe.localhost
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: ingress-nginx-controller
+                port:
+                  number: 80
+EOF
+}
 
-say "waiting for the storefront at http://${HOST}/"
-for _ in $(seq 60); do
-  if shop "http://${HOST}/" 2>/dev/null | grep -q 'content="WooCommerce'; then break; fi
-  sleep 2
-done
-shop "http://${HOST}/" | grep -q 'content="WooCommerce' || die "the storefront is not a shop"
+step_ingress() {
+  run "${K[@]}" apply -f "$INGRESS_NGINX_MANIFEST"
+  dry_run && return 0
+  wait_for_rollout ingress-nginx ingress-nginx-controller 300
+  say "waiting for ingress-nginx's admission webhook"
+  wait_until 300 "ingress-nginx's admission webhook" admission_probe
+  # Storedesk's default class is the cluster's default one.
+  run "${K[@]}" annotate ingressclass nginx \
+    ingressclass.kubernetes.io/is-default-class=true --overwrite
+  wait_for_ingress_port 120
+}
 
-product="$(api /wc/store/v1/products | jq -r '.[0].id // empty')"
-[ -n "$product" ] || die "the Store API lists no product"
+diagnose_cluster() {
+  echo "## ingress-nginx"
+  k --namespace ingress-nginx get all -o wide
+  k --namespace ingress-nginx logs deployment/ingress-nginx-controller --tail=200
+}
 
-say "adding product ${product} to a cart"
-api /wc/store/v1/cart -D "$WORK/headers" -o /dev/null
-header() { tr -d '\r' <"$WORK/headers" | awk -v h="$1" 'tolower($1) == tolower(h) ":" { print $2 }'; }
-cart_token="$(header Cart-Token)"
-nonce="$(header Nonce)"
-[ -n "$cart_token" ] || die "GET /cart returned no Cart-Token header"
-session=(-H "Cart-Token: ${cart_token}" -H "Nonce: ${nonce}" -H 'Content-Type: application/json')
-api /wc/store/v1/cart/add-item "${session[@]}" \
-  -d "{\"id\": ${product}, \"quantity\": 1}" -o /dev/null
+e2e_parse_args "$@"
+e2e_init
+KUBECONFIG_FILE="$WORK/kubeconfig"
+e2e_cluster_commands
+E2E_PASSED="kind ${KIND_VERSION} (${KIND_NODE_IMAGE%@*}) with ingress-nginx ${INGRESS_NGINX_VERSION}: every store sold with Cash on Delivery"
 
-say "checking out with Cash on Delivery"
-address='"first_name": "Ada", "last_name": "Shopper", "company": "", "address_1": "1 Main St",
-  "address_2": "", "city": "San Francisco", "state": "CA", "postcode": "94103",
-  "country": "US", "phone": "555-0100"'
-order="$(api /wc/store/v1/checkout "${session[@]}" -d "{
-  \"billing_address\": {${address}, \"email\": \"ada@example.com\"},
-  \"shipping_address\": {${address}},
-  \"payment_method\": \"cod\"}")"
-order_id="$(jq -r '.order_id // empty' <<<"$order")"
-[ -n "$order_id" ] || die "checkout placed no order: ${order}"
-say "order ${order_id} placed (status $(jq -r .status <<<"$order"))"
-
-say "finding order ${order_id} in WooCommerce as ${admin_user}"
-jar="$WORK/cookies"
-shop -c "$jar" -o /dev/null "http://${HOST}/wp-login.php"
-# The password goes through stdin, not the command line.
-printf '%s' "$admin_password" | shop -b "$jar" -c "$jar" -o /dev/null \
-  --data-urlencode "log=${admin_user}" --data-urlencode 'pwd@-' \
-  -d testcookie=1 -d 'wp-submit=Log+In' "http://${HOST}/wp-login.php"
-rest_nonce="$(shop -b "$jar" "http://${HOST}/wp-admin/admin-ajax.php?action=rest-nonce")"
-api "/wc/v3/orders/${order_id}" -b "$jar" -H "X-WP-Nonce: ${rest_nonce}" |
-  jq -e --argjson id "$order_id" '.id == $id and .payment_method == "cod"' >/dev/null ||
-  die "order ${order_id} is not in WooCommerce as a Cash on Delivery order"
-
-say "PASSED: store ${STORE} sold a product with Cash on Delivery (order ${order_id})"
+e2e_step preflight 0 "tools, inputs, the kind config, every chart renders (check-images --dry-run)"
+e2e_step cluster 1 "kind create cluster --name ${CLUSTER} (kind ${KIND_VERSION}, ${KIND_NODE_IMAGE%@*}, ports 80/443 on 127.0.0.1)"
+e2e_step ingress 1 "kubectl apply ingress-nginx ${INGRESS_NGINX_VERSION} (kind manifest); wait for the controller and its admission webhook; nginx becomes the default IngressClass"
+e2e_register_store_steps
+e2e_main
