@@ -60,6 +60,52 @@ _LEGACY_ALIASES = {
 }
 
 
+# -- DefaultStorageClass ---------------------------------------------------------------------
+
+_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+_BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
+_BETA_CLAIM_CLASS = "volume.beta.kubernetes.io/storage-class"
+
+
+def storage_admission(obj: Obj, plural: str, storage_classes: Sequence[Obj]) -> Obj:
+    """DefaultStorageClass, then StorageObjectInUseProtection (the pvc-/pv-protection
+    finalizer that keeps a claim while a pod uses it, and a volume while it is bound)."""
+    if plural == "persistentvolumeclaims":
+        obj = default_storage_class(obj, storage_classes)
+    finalizer = {
+        "persistentvolumeclaims": "kubernetes.io/pvc-protection",
+        "persistentvolumes": "kubernetes.io/pv-protection",
+    }[plural]
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    finalizers = list(meta.get("finalizers") or ())
+    if finalizer not in finalizers:
+        obj = {**obj, "metadata": {**meta, "finalizers": [*finalizers, finalizer]}}
+    return obj
+
+
+def default_storage_class(claim: Obj, storage_classes: Sequence[Obj]) -> Obj:
+    """The DefaultStorageClass plugin on create: a claim that names no class (not even "")
+    gets the default one; with several defaults, the newest (then the first by name)."""
+    spec = claim.get("spec") if isinstance(claim.get("spec"), dict) else None
+    annotations = (claim.get("metadata") or {}).get("annotations") or {}
+    if spec is None or spec.get("storageClassName") is not None or _BETA_CLAIM_CLASS in annotations:
+        return claim
+    defaults = [sc for sc in storage_classes if _is_default_class(sc)]
+    if not defaults:
+        return claim
+    # Newest first; ties (same second) by name, as storage/util.GetDefaultClass sorts them.
+    defaults.sort(key=lambda sc: sc["metadata"]["name"])
+    defaults.sort(key=lambda sc: sc["metadata"].get("creationTimestamp", ""), reverse=True)
+    claim = copy.deepcopy(claim)
+    claim["spec"]["storageClassName"] = defaults[0]["metadata"]["name"]
+    return claim
+
+
+def _is_default_class(storage_class: Obj) -> bool:
+    annotations = storage_class.get("metadata", {}).get("annotations") or {}
+    return "true" in (annotations.get(_DEFAULT_CLASS), annotations.get(_BETA_DEFAULT_CLASS))
+
+
 # -- LimitRanger ---------------------------------------------------------------------------
 
 

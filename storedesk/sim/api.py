@@ -48,7 +48,13 @@ _GENERATION_KINDS = {
     "PodDisruptionBudget",
     "Pod",
     "IngressClass",
+    "DaemonSet",
+    "CronJob",
+    "ReplicationController",
+    "EndpointSlice",
+    "CustomResourceDefinition",
 }
+_CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
 # Registries that answer an immediate DELETE with the deleted object (ReturnDeletedObject);
 # every other answers a Status with details.
 _RETURNS_DELETED_OBJECT = {
@@ -99,6 +105,7 @@ class Api:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.types = res.Registry()  # built-in types plus those CRDs define
         self.index = schemas.load()
         self._applied: dict[tuple[ResourceType, str, str, str], Obj] = {}
         self._ip_lock = threading.Lock()
@@ -341,6 +348,8 @@ class Api:
             obj = admission.apply_limit_ranges(
                 obj, rt.plural, self._in_namespace("limitranges", namespace)
             )
+        if creating and rt.plural in ("persistentvolumeclaims", "persistentvolumes"):
+            obj = admission.storage_admission(obj, rt.plural, self._storage_classes())
         validation.validate_semantics(obj, rt)
         return obj, warnings
 
@@ -355,6 +364,11 @@ class Api:
             for rt in res.RESOURCE_TYPES
             if rt.namespaced
         }
+
+    def _storage_classes(self) -> list[Obj]:
+        rt = res.lookup("storage.k8s.io", "v1", "storageclasses")
+        assert rt is not None
+        return list(self.store.items(rt))
 
     def _in_namespace(self, plural: str, namespace: str) -> list[Obj]:
         rt = res.lookup("", "v1", plural)
@@ -410,11 +424,13 @@ class Api:
         ):
             meta.pop(transient, None)
         meta["creationTimestamp"] = now_iso()
-        if rt.kind in _GENERATION_KINDS:
+        if _has_generation(rt):
             meta["generation"] = 1
         else:
             meta.pop("generation", None)
-        if "status" in rt.subresources:
+        if "status" in rt.subresources and rt.custom is not None:
+            obj.pop("status", None)  # a custom resource starts without one
+        elif "status" in rt.subresources:
             obj["status"] = _initial_status(rt, obj)
         if opts.dry_run:
             return WriteResult(obj, warnings, created=True)
@@ -463,6 +479,8 @@ class Api:
             )
             if "status" in rt.subresources:
                 new["status"] = old.get("status", {})  # status changes only through /status
+                if rt.custom is not None and "status" not in old:
+                    new.pop("status")
             _check_immutable(rt, old, new)
         new_meta = new["metadata"]
         for kept in (
@@ -489,7 +507,7 @@ class Api:
                     "no new finalizers can be added if the object is being deleted, "
                     f"found new finalizers {sorted(added)}",
                 )
-        if rt.kind in _GENERATION_KINDS and _spec_changed(old, new):
+        if _has_generation(rt) and _spec_changed(old, new):
             new_meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
         new_meta.pop("managedFields", None)
         if _same_object(old, new):
@@ -543,6 +561,8 @@ class Api:
             finalizers.append("foregroundDeletion")
         elif policy == "Orphan" and "orphan" not in finalizers:
             finalizers.append("orphan")
+        if rt.kind == "CustomResourceDefinition" and _CRD_CLEANUP not in finalizers:
+            finalizers.append(_CRD_CLEANUP)  # its objects go first (the CRD finalizer)
         deferred = bool(finalizers) or rt.kind == "Namespace" or _graceful_pod(rt, old, options)
         if not deferred:
             return self._remove(rt, old, status=True)
@@ -558,7 +578,7 @@ class Api:
             new_meta["finalizers"] = finalizers
         if rt.kind == "Namespace":
             new["status"] = {**new.get("status", {}), "phase": "Terminating"}
-        if rt.kind in _GENERATION_KINDS:
+        if _has_generation(rt):
             new_meta["generation"] = int(meta.get("generation", 1)) + 1
         new_meta["resourceVersion"] = str(self.store.next_rv())
         self.store.put(rt, new, "MODIFIED", old)
@@ -622,6 +642,11 @@ class Api:
         with self._ip_lock:
             self._next_node_port += 1
             return self._next_node_port
+
+
+def _has_generation(rt: ResourceType) -> bool:
+    """Whether the registry keeps metadata.generation (custom resources always do)."""
+    return rt.kind in _GENERATION_KINDS or rt.custom is not None
 
 
 def _require_object(body: Any) -> Obj:

@@ -92,6 +92,18 @@ def _fail_image(spec: str) -> tuple[str, str]:
     )
 
 
+def _fail_pod(spec: str) -> tuple[str, str]:
+    """argparse type of --fail-pod: PATTERN=REASON, matched against pod (or Job) names."""
+    from storedesk.sim.faults import IMAGE_FAILURES
+
+    pattern, equals, reason = spec.partition("=")
+    if pattern and equals and reason in IMAGE_FAILURES:
+        return pattern, reason
+    raise argparse.ArgumentTypeError(
+        f"PATTERN=REASON is needed, REASON one of {', '.join(IMAGE_FAILURES)}; not {spec!r}"
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The simulator's command-line options (each checked while parsing)."""
     parser.add_argument("--host", type=_host, default="127.0.0.1", help="address to listen on")
@@ -118,6 +130,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATTERN=REASON",
         help="make images matching the glob fail (ImagePullBackOff, "
         "ErrImagePull, CrashLoopBackOff, Error); repeatable",
+    )
+    parser.add_argument(
+        "--fail-pod",
+        type=_fail_pod,
+        action="append",
+        default=[],
+        metavar="PATTERN=REASON",
+        help="make pods whose name (or Job's name) matches the glob fail, e.g. "
+        "'*-setup-*=Error' (a hook or Job then fails); repeatable",
     )
     parser.add_argument(
         "--latency",
@@ -240,6 +261,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for pattern, reason in args.fail_image:
         sim.faults.fail_image(pattern, reason)
+    for pattern, reason in args.fail_pod:
+        sim.faults.fail_pod(pattern, reason)
     sim.faults.latency = args.latency
     sim.start()
     done = threading.Event()

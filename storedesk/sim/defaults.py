@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from storedesk.sim import customresources
 from storedesk.sim.errors import bad_request, forbidden
 from storedesk.sim.quantity import Quantity, parse
 
@@ -339,6 +340,97 @@ def _stateful_set(obj: Obj, ctx: _Context) -> None:
         _set(_child(claim, "status"), "phase", "Pending")
 
 
+def _daemon_set(obj: Obj, ctx: _Context) -> None:
+    spec = _child(obj, "spec")
+    strategy = _child(spec, "updateStrategy")
+    _set(strategy, "type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        rolling = _child(strategy, "rollingUpdate")
+        _set(rolling, "maxUnavailable", 1)
+        _set(rolling, "maxSurge", 0)
+    _set(spec, "revisionHistoryLimit", 10)
+    _template(spec)
+
+
+def _replication_controller(obj: Obj, ctx: _Context) -> None:
+    """SetDefaults_ReplicationController: selector and labels from the template's labels."""
+    spec = _child(obj, "spec")
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else None
+    labels = dict(((template or {}).get("metadata") or {}).get("labels") or {})
+    if labels:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        meta = _child(obj, "metadata")
+        if not meta.get("labels"):
+            meta["labels"] = dict(labels)
+    _set(spec, "replicas", 1)
+    _template(spec)
+
+
+def _cron_job(obj: Obj, ctx: _Context) -> None:
+    spec = _child(obj, "spec")
+    _set(spec, "concurrencyPolicy", "Allow")
+    _set(spec, "suspend", False)
+    _set(spec, "successfulJobsHistoryLimit", 3)
+    _set(spec, "failedJobsHistoryLimit", 1)
+    job = _child(_child(spec, "jobTemplate"), "spec")
+    _template(job)
+
+
+def _autoscaler(obj: Obj, ctx: _Context) -> None:
+    """autoscaling/v2 SetDefaults_HorizontalPodAutoscaler (and its behavior rules)."""
+    spec = _child(obj, "spec")
+    _set(spec, "minReplicas", 1)
+    if not spec.get("metrics"):
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 80},
+                },
+            }
+        ]
+    behavior = spec.get("behavior")
+    if isinstance(behavior, dict):
+        behavior["scaleUp"] = _scaling_rules(
+            behavior.get("scaleUp"),
+            0,
+            [{"type": "Pods", "value": 4, "periodSeconds": 15}, _percent_policy()],
+        )
+        behavior["scaleDown"] = _scaling_rules(behavior.get("scaleDown"), 300, [_percent_policy()])
+
+
+def _percent_policy() -> Obj:
+    return {"type": "Percent", "value": 100, "periodSeconds": 15}
+
+
+def _scaling_rules(rules: Any, window: int, policies: list[Obj]) -> Obj:
+    rules = dict(rules) if isinstance(rules, dict) else {}
+    _set(rules, "stabilizationWindowSeconds", window)
+    _set(rules, "selectPolicy", "Max")
+    if not rules.get("policies"):
+        rules["policies"] = policies
+    return rules
+
+
+def _persistent_volume(obj: Obj, ctx: _Context) -> None:
+    spec = _child(obj, "spec")
+    _set(spec, "persistentVolumeReclaimPolicy", "Retain")
+    _set(spec, "volumeMode", "Filesystem")
+    if "capacity" in spec:
+        spec["capacity"] = canonical_resource_list(spec["capacity"])
+    status = _child(obj, "status")
+    _set(status, "phase", "Pending")
+
+
+def _endpoint_slice(obj: Obj, ctx: _Context) -> None:
+    for port in _list(obj.get("ports")):
+        _set(port, "protocol", "TCP")
+        if port.get("name") is None:
+            port["name"] = ""
+
+
 def _job(obj: Obj, ctx: _Context) -> None:
     spec = _child(obj, "spec")
     if spec.get("completions") is None and spec.get("parallelism") is None:
@@ -531,6 +623,10 @@ def _storage_class(obj: Obj, ctx: _Context) -> None:
     _set(obj, "volumeBindingMode", "Immediate")
 
 
+def _crd(obj: Obj, ctx: _Context) -> None:
+    customresources.crd_defaults(obj)
+
+
 def _endpoints(obj: Obj, ctx: _Context) -> None:
     for subset in _list(obj.get("subsets")):
         for port in _list(subset.get("ports")):
@@ -555,6 +651,13 @@ _HANDLERS: dict[str, Callable[[Obj, _Context], None]] = {
     "clusterrolebindings": _role_binding,
     "storageclasses": _storage_class,
     "endpoints": _endpoints,
+    "customresourcedefinitions": _crd,
+    "daemonsets": _daemon_set,
+    "replicationcontrollers": _replication_controller,
+    "cronjobs": _cron_job,
+    "horizontalpodautoscalers": _autoscaler,
+    "persistentvolumes": _persistent_volume,
+    "endpointslices": _endpoint_slice,
 }
 
 

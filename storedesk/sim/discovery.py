@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
 
 from storedesk.sim import resources as res
@@ -29,38 +30,58 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def api_group_list() -> dict[str, Any]:
-    """GET /apis."""
+_BUILT_IN = res.Registry()  # serves the built-in types only (callers without CRDs)
+
+
+def api_group_list(types: res.Registry | None = None) -> dict[str, Any]:
+    """GET /apis: one entry per group, its versions highest priority first."""
+    versions: dict[str, list[str]] = {}
+    for group, version in (types or _BUILT_IN).group_versions():
+        if group:
+            versions.setdefault(group, []).append(version)
     groups = []
-    for group, version in res.group_versions():
-        if not group:
-            continue
-        gv = {"groupVersion": f"{group}/{version}", "version": version}
-        groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
+    for group, served in versions.items():
+        entries = [
+            {"groupVersion": f"{group}/{v}", "version": v}
+            for v in sorted(served, key=version_priority)
+        ]
+        groups.append({"name": group, "versions": entries, "preferredVersion": entries[0]})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group: str) -> dict[str, Any] | None:
+def version_priority(version: str) -> tuple[int, int, int, int, str]:
+    """Kubernetes' version order as a sort key: v2 before v1 before v1beta2 before v1alpha1,
+    then any other name alphabetically (apimachinery's CompareKubeAwareVersionStrings)."""
+    match = re.fullmatch(r"v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?", version)
+    if match is None:
+        return (1, 0, 0, 0, version)
+    stage = {"alpha": 2, None: 0, "beta": 1}[match.group(2)]
+    return (0, stage, -int(match.group(1)), -int(match.group(3) or 0), "")
+
+
+def api_group(group: str, types: res.Registry | None = None) -> dict[str, Any] | None:
     """GET /apis/GROUP."""
-    for entry in api_group_list()["groups"]:
+    for entry in api_group_list(types)["groups"]:
         if entry["name"] == group:
             return {"kind": "APIGroup", "apiVersion": "v1", **entry}
     return None
 
 
-def resource_list(group: str, version: str) -> dict[str, Any] | None:
+def resource_list(
+    group: str, version: str, types: res.Registry | None = None
+) -> dict[str, Any] | None:
     """GET /api/v1 or /apis/G/V: every resource with its verbs (clients skip verb-less ones)."""
-    types = res.by_group_version(group, version)
-    if not types:
+    types_served = (types or _BUILT_IN).by_group_version(group, version)
+    if not types_served:
         return None
     resources: list[dict[str, Any]] = []
-    for rt in types:
+    for rt in types_served:
         resources.append(_resource_entry(rt))
         for sub in rt.subresources:
             resources.append(_subresource_entry(rt, sub))
     body: dict[str, Any] = {
         "kind": "APIResourceList",
-        "groupVersion": types[0].group_version,
+        "groupVersion": types_served[0].group_version,
         "resources": resources,
     }
     if group:

@@ -1,5 +1,5 @@
-"""Fault injection: failing images, API latency, RBAC denials (the outage switch lives on
-the Simulator, which owns the listening socket)."""
+"""Fault injection: failing images and pods, API latency, RBAC denials (the outage switch
+lives on the Simulator, which owns the listening socket)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._images: list[tuple[str, str]] = []
+        self._pods: list[tuple[str, str]] = []
         self._denials: list[Denial] = []
         self.latency = 0.0  # seconds added to every API request (watch streams excepted)
 
@@ -45,6 +46,28 @@ class Faults:
         with self._lock:
             for pattern, reason in self._images:
                 if fnmatch.fnmatchcase(image, pattern):
+                    return reason
+        return None
+
+    def fail_pod(self, pattern: str, reason: str = "Error") -> None:
+        """Pods whose name (or whose controller's name, e.g. a Job's) matches the glob
+        `pattern` fail with `reason`: "Error" exits 1 (a Job or hook pod then fails, a
+        restarting one crash-loops), the image reasons fail the pull."""
+        if reason not in IMAGE_FAILURES:
+            raise ValueError(f"reason must be one of {', '.join(IMAGE_FAILURES)}, not {reason!r}")
+        with self._lock:
+            self._pods.append((pattern, reason))
+
+    def clear_pod_failures(self) -> None:
+        """Let every pod run again."""
+        with self._lock:
+            self._pods.clear()
+
+    def pod_failure(self, name: str, owners: list[str] | tuple[str, ...] = ()) -> str | None:
+        """The failure reason for a pod of this name (or owned by these), if one matches."""
+        with self._lock:
+            for pattern, reason in self._pods:
+                if any(fnmatch.fnmatchcase(n, pattern) for n in (name, *owners)):
                     return reason
         return None
 

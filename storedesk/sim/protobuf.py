@@ -597,6 +597,33 @@ _KINDS = {
     "Service": _msg("Service", {1: _METADATA, 2: _m("spec", _SERVICE_SPEC)}, skip=_STATUS),
     "Deployment": _msg("Deployment", {1: _METADATA, 2: _m("spec", _DEPLOYMENT_SPEC)}, skip=_STATUS),
     "Job": _msg("Job", {1: _METADATA, 2: _m("spec", _JOB_SPEC)}, skip=_STATUS),
+    # kubectl create cronjob posts one (k8s.io/api/batch/v1 CronJobSpec, JobTemplateSpec).
+    "CronJob": _msg(
+        "CronJob",
+        {
+            1: _METADATA,
+            2: _m(
+                "spec",
+                _msg(
+                    "CronJobSpec",
+                    {
+                        1: _s("schedule", "always"),
+                        8: _s("timeZone", "pointer"),
+                        2: _i("startingDeadlineSeconds", "pointer"),
+                        3: _s("concurrencyPolicy"),
+                        4: _b("suspend", "pointer"),
+                        5: _m(
+                            "jobTemplate",
+                            _msg("JobTemplateSpec", {1: _METADATA, 2: _m("spec", _JOB_SPEC)}),
+                        ),
+                        6: _i("successfulJobsHistoryLimit", "pointer"),
+                        7: _i("failedJobsHistoryLimit", "pointer"),
+                    },
+                ),
+            ),
+        },
+        skip=_STATUS,
+    ),
     "Ingress": _msg("Ingress", {1: _METADATA, 2: _m("spec", _INGRESS_SPEC)}, skip=_STATUS),
     "PodDisruptionBudget": _msg(
         "PodDisruptionBudget",
@@ -632,6 +659,50 @@ _KINDS = {
     ),
     "RoleBinding": _msg("RoleBinding", _BINDING),
     "ClusterRoleBinding": _msg("ClusterRoleBinding", _BINDING),
+    # The review APIs kubectl auth can-i / whoami post (k8s.io/api/authorization/v1 and
+    # authentication/v1); selectors on the attributes are alpha and not modelled.
+    "SelfSubjectAccessReview": _msg(
+        "SelfSubjectAccessReview",
+        {
+            1: _METADATA,
+            2: _m(
+                "spec",
+                _msg(
+                    "SelfSubjectAccessReviewSpec",
+                    {
+                        1: _m(
+                            "resourceAttributes",
+                            _msg(
+                                "ResourceAttributes",
+                                {
+                                    1: _s("namespace"),
+                                    2: _s("verb"),
+                                    3: _s("group"),
+                                    4: _s("version"),
+                                    5: _s("resource"),
+                                    6: _s("subresource"),
+                                    7: _s("name"),
+                                },
+                            ),
+                            "pointer",
+                        ),
+                        2: _m(
+                            "nonResourceAttributes",
+                            _msg("NonResourceAttributes", {1: _s("path"), 2: _s("verb")}),
+                            "pointer",
+                        ),
+                    },
+                ),
+            ),
+        },
+        skip=_STATUS,
+    ),
+    "SelfSubjectRulesReview": _msg(
+        "SelfSubjectRulesReview",
+        {1: _METADATA, 2: _m("spec", _msg("SelfSubjectRulesReviewSpec", {1: _s("namespace")}))},
+        skip=_STATUS,
+    ),
+    "SelfSubjectReview": _msg("SelfSubjectReview", {1: _METADATA}, skip=(2,)),
 }
 
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 NO_COLLECTION = ("create", "delete", "get", "list", "patch", "update", "watch")
+CREATE_ONLY = ("create",)  # the review APIs: answered, never stored
+
+
+@dataclass
+class CustomInfo:
+    """What a CustomResourceDefinition says about one served version of its resource.
+
+    Mutable on purpose: a CRD update changes the schema in place, so the ResourceType (the
+    store's key, and what watches compare by identity) stays the same object."""
+
+    crd: str  # the CRD's name, e.g. widgets.example.com
+    schema: dict[str, Any] = field(default_factory=dict)  # openAPIV3Schema
+    printer_columns: list[dict[str, Any]] = field(default_factory=list)
+    scale: dict[str, Any] | None = None  # subresources.scale of this version
+    compiled: Any = None  # the validator's compiled form, built on first use
 
 
 @dataclass(frozen=True)
@@ -17,15 +34,21 @@ class ResourceType:
     kind: str
     plural: str
     namespaced: bool = True
-    short_names: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ALL_VERBS
-    categories: tuple[str, ...] = ()
-    subresources: tuple[str, ...] = ()  # e.g. ("status", "scale")
+    # Identity is (group, version, kind, plural, scope): the rest describes the type, and a
+    # CRD update may change it while the store keeps finding the objects under the type.
+    short_names: tuple[str, ...] = field(default=(), compare=False)
+    verbs: tuple[str, ...] = field(default=ALL_VERBS, compare=False)
+    categories: tuple[str, ...] = field(default=(), compare=False)
+    subresources: tuple[str, ...] = field(default=(), compare=False)  # e.g. ("status", "scale")
+    # Set for resources a CustomResourceDefinition defines.
+    custom: CustomInfo | None = field(default=None, compare=False, repr=False)
+    # A CRD's spec.names.singular (built-ins use the lower-case kind).
+    singular_name: str = field(default="", compare=False)
 
     @property
     def singular(self) -> str:
         """Lower-case kind, as discovery reports `singularName`."""
-        return self.kind.lower()
+        return self.singular_name or self.kind.lower()
 
     @property
     def group_version(self) -> str:
@@ -95,6 +118,33 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "LimitRange", "limitranges", short_names=("limits",)),
     ResourceType("", "v1", "Event", "events", short_names=("ev",)),
     ResourceType(
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        namespaced=False,
+        short_names=("pv",),
+        subresources=("status",),
+    ),
+    ResourceType(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        short_names=("rc",),
+        categories=_ALL,
+        subresources=("status", "scale"),
+    ),
+    ResourceType(
+        "apiregistration.k8s.io",
+        "v1",
+        "APIService",
+        "apiservices",
+        namespaced=False,
+        categories=("api-extensions",),
+        subresources=("status",),
+    ),
+    ResourceType(
         "apps",
         "v1",
         "Deployment",
@@ -121,8 +171,59 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         categories=_ALL,
         subresources=("status", "scale"),
     ),
+    ResourceType(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        short_names=("ds",),
+        categories=_ALL,
+        subresources=("status",),
+    ),
     ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions"),
+    ResourceType(
+        "authentication.k8s.io",
+        "v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        namespaced=False,
+        verbs=CREATE_ONLY,
+    ),
+    ResourceType(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        namespaced=False,
+        verbs=CREATE_ONLY,
+    ),
+    ResourceType(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        namespaced=False,
+        verbs=CREATE_ONLY,
+    ),
+    ResourceType(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        short_names=("hpa",),
+        categories=_ALL,
+        subresources=("status",),
+    ),
     ResourceType("batch", "v1", "Job", "jobs", categories=_ALL, subresources=("status",)),
+    ResourceType(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        short_names=("cj",),
+        categories=_ALL,
+        subresources=("status",),
+    ),
     ResourceType(
         "networking.k8s.io",
         "v1",
@@ -163,6 +264,17 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         namespaced=False,
         short_names=("sc",),
     ),
+    ResourceType(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        namespaced=False,
+        short_names=("crd", "crds"),
+        categories=("api-extensions",),
+        subresources=("status",),
+    ),
+    ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
 )
 
 
@@ -194,3 +306,92 @@ def by_kind(api_version: str, kind: str) -> ResourceType | None:
         if rt.group_version == api_version and rt.kind == kind:
             return rt
     return None
+
+
+class Registry:
+    """The resource types one API server serves: the built-in ones, then those its
+    CustomResourceDefinitions define (added when a CRD is established, removed with it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._custom: dict[tuple[str, str, str], ResourceType] = {}
+
+    def all(self) -> tuple[ResourceType, ...]:
+        """Every served type, built-in first."""
+        with self._lock:
+            return RESOURCE_TYPES + tuple(self._custom.values())
+
+    def custom(self) -> tuple[ResourceType, ...]:
+        """The types CRDs define."""
+        with self._lock:
+            return tuple(self._custom.values())
+
+    def add(self, rt: ResourceType) -> ResourceType:
+        """Serve `rt`; an equal type already served is kept (with rt's CRD details)."""
+        key = (rt.group, rt.version, rt.plural)
+        with self._lock:
+            current = self._custom.get(key)
+            if current is not None and _same_description(current, rt):
+                # Keep the object (watches hold it); only the CRD's schema details change.
+                assert current.custom is not None and rt.custom is not None
+                current.custom.schema = rt.custom.schema
+                current.custom.printer_columns = rt.custom.printer_columns
+                current.custom.scale = rt.custom.scale
+                current.custom.compiled = None
+                return current
+            self._custom[key] = rt
+            return rt
+
+    def remove_one(self, rt: ResourceType) -> None:
+        """Stop serving one type (a version a CRD no longer serves)."""
+        with self._lock:
+            self._custom.pop((rt.group, rt.version, rt.plural), None)
+
+    def remove(self, crd: str) -> list[ResourceType]:
+        """Stop serving the types of one CRD; returns them."""
+        with self._lock:
+            gone = [rt for rt in self._custom.values() if rt.custom and rt.custom.crd == crd]
+            for rt in gone:
+                del self._custom[(rt.group, rt.version, rt.plural)]
+            return gone
+
+    def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
+        """The type served at /apis/GROUP/VERSION/PLURAL (group "" for /api/v1)."""
+        found = lookup(group, version, plural)
+        if found is None:
+            with self._lock:
+                found = self._custom.get((group, version, plural))
+        return found
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
+        """The type of objects with this apiVersion and kind."""
+        return next(
+            (rt for rt in self.all() if rt.group_version == api_version and rt.kind == kind),
+            None,
+        )
+
+    def by_group_version(self, group: str, version: str) -> list[ResourceType]:
+        """Types of one group/version."""
+        return [rt for rt in self.all() if rt.group == group and rt.version == version]
+
+    def group_versions(self) -> list[tuple[str, str]]:
+        """(group, version) pairs in discovery order, core first."""
+        seen: list[tuple[str, str]] = []
+        for rt in self.all():
+            if (rt.group, rt.version) not in seen:
+                seen.append((rt.group, rt.version))
+        return seen
+
+    def by_group_plural(self, group: str, plural: str) -> ResourceType | None:
+        """A type by group and plural, any version (what --state files record)."""
+        return next((rt for rt in self.all() if (rt.group, rt.plural) == (group, plural)), None)
+
+
+def _same_description(a: ResourceType, b: ResourceType) -> bool:
+    return (
+        a == b
+        and a.custom is not None
+        and b.custom is not None
+        and (a.short_names, a.verbs, a.categories, a.subresources, a.singular_name)
+        == (b.short_names, b.verbs, b.categories, b.subresources, b.singular_name)
+    )

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from storedesk.sim import discovery, gojson, openapi, protobuf, tables
+from storedesk.sim import discovery, gojson, openapi, protobuf, reviews, tables
 from storedesk.sim import resources as res
 from storedesk.sim.api import Api, WriteOptions
 from storedesk.sim.errors import ApiError, bad_request
@@ -205,13 +205,13 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/api":
             self._send_json(200, discovery.api_versions(self.server.ctx.address))
         elif path == "/apis":
-            self._send_json(200, discovery.api_group_list())
+            self._send_json(200, discovery.api_group_list(self.server.ctx.api.types))
         elif parts[:1] == ["openapi"]:
             self._serve_openapi(parts)
         elif parts[:2] == ["api", "v1"]:
             self._resource_request(method, "", "v1", parts[2:], query, body)
         elif parts[:1] == ["apis"] and len(parts) == 2:
-            group = discovery.api_group(parts[1])
+            group = discovery.api_group(parts[1], self.server.ctx.api.types)
             if group is None:
                 raise _NOT_FOUND
             self._send_json(200, group)
@@ -221,15 +221,30 @@ class Handler(BaseHTTPRequestHandler):
             raise _NOT_FOUND
 
     def _serve_openapi(self, parts: list[str]) -> None:
+        types = self.server.ctx.api.types
         if parts == ["openapi", "v3"]:
-            self._send_json(200, openapi.v3_index())
+            self._send_json(200, openapi.v3_index(types))
         elif parts[:2] == ["openapi", "v3"] and len(parts) >= 4:
             group, version = ("", parts[3]) if parts[2] == "api" else (parts[3], parts[4])
-            if not res.by_group_version(group, version):
+            if not types.by_group_version(group, version):
                 raise _NOT_FOUND
-            self._send_bytes(200, openapi.v3_document(group, version), "application/json")
+            self._send_bytes(200, openapi.v3_document(group, version, types), "application/json")
+        elif parts == ["openapi", "v2"]:
+            self._serve_openapi_v2(types)
         else:
             raise _NOT_FOUND
+
+    def _serve_openapi_v2(self, types: res.Registry) -> None:
+        """Swagger 2.0 as JSON or gnostic protobuf, negotiated like kube-openapi (406 for
+        anything else)."""
+        media = openapi.v2_media(self.headers.get("Accept", ""))
+        if media is None:
+            self.send_response(406)
+            self.send_header("Content-Length", "0")
+            self.send_header("Vary", "Accept")
+            self.end_headers()
+            return
+        self._send_bytes(200, openapi.v2_body(types, media), media)
 
     # -- resources -------------------------------------------------------------------------
 
@@ -243,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         body: bytes,
     ) -> None:
         if not rest:
-            listing = discovery.resource_list(group, version)
+            listing = discovery.resource_list(group, version, self.server.ctx.api.types)
             if listing is None:
                 raise _NOT_FOUND
             self._send_json(200, listing)
@@ -251,7 +266,7 @@ class Handler(BaseHTTPRequestHandler):
         if not group and len(rest) == 5 and rest[2] == "pods" and rest[4] in _CONNECT:
             self._pod_connect(rest[1], rest[3], rest[4], query)
             return
-        route = _parse_route(group, version, rest)
+        route = _parse_route(group, version, rest, self.server.ctx.api.types)
         if route is None:
             raise _NOT_FOUND
         verb = _verb(method, route, query)
@@ -283,6 +298,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send_object(200, listed, rt)
         elif verb == "get":
             self._send_object(200, api.get(rt, ns, route.name or ""), rt)
+        elif verb == "create" and rt.verbs == res.CREATE_ONLY:
+            # The review APIs answer from the request and the simulated authorizer.
+            ctx = self.server.ctx
+            review = reviews.answer(rt, self._decode(body, rt), ctx.faults, ctx.user, api.types)
+            self._send_json(201, review)
         elif verb == "create":
             opts = _write_options(query)
             sent, warnings = self._decode_object(body, rt, opts)
@@ -638,10 +658,13 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def _parse_route(group: str, version: str, rest: list[str]) -> Route | None:
+def _parse_route(
+    group: str, version: str, rest: list[str], types: res.Registry | None = None
+) -> Route | None:
     """Map the path after /api/v1 or /apis/G/V to a resource route."""
+    lookup = types.lookup if types is not None else res.lookup
     if rest[0] == "namespaces" and len(rest) >= 3:
-        rt = res.lookup(group, version, rest[2])
+        rt = lookup(group, version, rest[2])
         if rt is not None and rt.namespaced and len(rest) <= 5:
             return Route(
                 rt, rest[1], rest[3] if len(rest) > 3 else None, rest[4] if len(rest) > 4 else None
@@ -651,7 +674,7 @@ def _parse_route(group: str, version: str, rest: list[str]) -> Route | None:
             assert ns_type is not None
             return Route(ns_type, None, rest[1], rest[2])
         return None
-    rt = res.lookup(group, version, rest[0])
+    rt = lookup(group, version, rest[0])
     if rt is None or len(rest) > 3:
         return None
     name = rest[1] if len(rest) > 1 else None

@@ -20,12 +20,18 @@ from typing import Any
 
 import yaml
 
-from storedesk.sim import CONTEXT
+from storedesk.sim import CONTEXT, customresources
 from storedesk.sim import resources as res
 from storedesk.sim.api import Api
+from storedesk.sim.controllers.apiservices import APIServices
+from storedesk.sim.controllers.autoscalers import Autoscalers
+from storedesk.sim.controllers.crds import CustomResources
+from storedesk.sim.controllers.cronjobs import CronJobs
+from storedesk.sim.controllers.endpointslices import EndpointSlices
 from storedesk.sim.controllers.housekeeping import Housekeeping
 from storedesk.sim.controllers.kubelet import HOST_IP, NODE_NAME, Kubelet
 from storedesk.sim.controllers.loop import ControllerManager, Timing
+from storedesk.sim.controllers.volumes import Volumes
 from storedesk.sim.controllers.workloads import Workloads
 from storedesk.sim.faults import Faults
 from storedesk.sim.server import ServerContext, SimHTTPServer
@@ -64,6 +70,12 @@ class Simulator:
         Kubelet(self.controllers)
         Workloads(self.controllers)
         Housekeeping(self.controllers)
+        Volumes(self.controllers)
+        EndpointSlices(self.controllers)
+        Autoscalers(self.controllers)
+        CustomResources(self.controllers)
+        APIServices(self.controllers)
+        self.cronjobs = CronJobs(self.controllers)
         self._requests: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._ctx = ServerContext(
@@ -119,6 +131,40 @@ class Simulator:
         return f"http://{self.host}:{self._port}"
 
     # -- faults the server itself plays ----------------------------------------------------
+
+    def trigger_cronjobs(self, namespace: str | None = None, name: str | None = None) -> None:
+        """Start CronJobs' Jobs now, as if their schedules matched this minute (all of
+        them, one namespace's, or the one named); concurrency and history rules hold."""
+        self.cronjobs.trigger(namespace, name)
+
+    def advance_cron(self, seconds: float | None = None) -> None:
+        """Move the CronJob controller's clock on by `seconds` (None: to the next time any
+        CronJob is due), so schedules come round at once; nothing else is time-shifted, so
+        the times it writes (lastScheduleTime) lie that far in the future."""
+        self.cronjobs.advance(seconds)
+
+    def add_node(self, name: str, labels: dict[str, str] | None = None) -> None:
+        """Another Ready worker node (DaemonSets put a pod on it; the scheduler may too)."""
+        node = res.lookup("", "v1", "nodes")
+        assert node is not None
+        created = self.api.create(
+            node,
+            "",
+            {
+                "metadata": {
+                    "name": name,
+                    "labels": {
+                        "kubernetes.io/hostname": name,
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/arch": "amd64",
+                        **(labels or {}),
+                    },
+                }
+            },
+        ).obj
+        count = sum(1 for _ in self.store.items(node))
+        status = _node_status(name, f"172.18.0.{count + 1}")
+        self.api.update(node, "", name, {**created, "status": status}, subresource="status")
 
     def set_outage(self, mode: str | None) -> None:
         """ "refuse": connections refused (server gone); "503": every request answers 503;
@@ -251,12 +297,14 @@ class Simulator:
         if not self.state_file or not self.state_file.exists():
             return False
         data = json.loads(self.state_file.read_text())
-        self.store.restore(
-            data,
-            lambda group, plural: next(
-                (rt for rt in res.RESOURCE_TYPES if rt.group == group and rt.plural == plural), None
-            ),
-        )
+        for entry in data["objects"]:  # CRDs first: their objects are restored under them
+            if (entry["group"], entry["plural"]) == (
+                "apiextensions.k8s.io",
+                "customresourcedefinitions",
+            ):
+                for rt in customresources.served_types(entry["object"]):
+                    self.api.types.add(rt)
+        self.store.restore(data, self.api.types.by_group_plural)
         return True
 
     def save_state(self) -> None:
@@ -277,7 +325,7 @@ class Simulator:
                     self.save_state()
 
 
-def _node_status() -> dict[str, Any]:
+def _node_status(name: str = NODE_NAME, ip: str = HOST_IP) -> dict[str, Any]:
     capacity = {"cpu": "8", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"}
     return {
         "capacity": capacity,
@@ -291,8 +339,8 @@ def _node_status() -> dict[str, Any]:
             }
         ],
         "addresses": [
-            {"type": "InternalIP", "address": HOST_IP},
-            {"type": "Hostname", "address": NODE_NAME},
+            {"type": "InternalIP", "address": ip},
+            {"type": "Hostname", "address": name},
         ],
         "nodeInfo": {
             "kubeletVersion": "v1.35.0",

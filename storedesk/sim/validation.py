@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from storedesk.sim import errors, quantity, schema
+from storedesk.sim import cron, customresources, errors, quantity, schema
 from storedesk.sim.gofmt import go_v
 from storedesk.sim.resources import ResourceType
 
@@ -729,7 +729,16 @@ def _mask_trailing_dash(name: str) -> str:
     return name[:-2] + "a" if len(name) > 1 and name.endswith("-") else name
 
 
+def apiservice_name(value: str) -> list[str]:
+    """An APIService is named <version>.<group> (core: "v1.")."""
+    version, dot, group = value.partition(".")
+    if not dot:
+        return ['must be of the form "version.group"']
+    return [*dns1035_label(version), *(dns1123_subdomain(group) if group else [])]
+
+
 _NAME_RULES: dict[str, Callable[[str], list[str]]] = {
+    "APIService": apiservice_name,
     "Namespace": dns1123_label,
     "StatefulSet": dns1123_label,
     "Service": dns1035_label,
@@ -961,6 +970,94 @@ def _workload(obj: dict[str, Any], rt: ResourceType) -> Iterator[tuple[str, str]
             yield from _workload_selector(spec, "job")
         yield from _pod_template(spec.get("template"), "spec.template")
         yield from _restart_policy(spec, ["OnFailure", "Never"])
+    elif kind == "DaemonSet":
+        yield from _workload_selector(spec, "daemonset")
+        yield from _pod_template(spec.get("template"), "spec.template")
+        yield from _restart_policy(spec, ["Always"])
+    elif kind == "ReplicationController":
+        yield from _rc_selector(spec)
+        yield from _pod_template(spec.get("template"), "spec.template")
+        yield from _restart_policy(spec, ["Always"])
+
+
+_WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "Job", "DaemonSet", "ReplicationController")
+
+
+def _rc_selector(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """ValidateReplicationControllerSpec: a non-empty map selector the template matches."""
+    selector = spec.get("selector") if _is_dict(spec.get("selector")) else {}
+    if not selector:
+        yield "spec.selector", required()
+        return
+    yield from _labels(selector, "spec.selector")
+    template = spec.get("template") if _is_dict(spec.get("template")) else None
+    if template is None:
+        yield "spec.template", required()
+        return
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if any(labels.get(k) != v for k, v in selector.items()):
+        yield (
+            "spec.template.metadata.labels",
+            invalid(labels, "`selector` does not match template `labels`"),
+        )
+
+
+def _cron_job(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """ValidateCronJob: the name leaves room for job names, the schedule parses, the job
+    template is a valid Job's."""
+    name = (obj.get("metadata") or {}).get("name") or ""
+    if len(name) > 52:
+        yield "metadata.name", invalid(name, "must be no more than 52 characters")
+    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    schedule = spec.get("schedule") or ""
+    if not schedule:
+        yield "spec.schedule", required()
+    else:
+        problem = cron.schedule_error(schedule, spec.get("timeZone"))
+        if problem:
+            yield "spec.schedule", invalid(schedule, problem)
+    policy = spec.get("concurrencyPolicy") or "Allow"
+    if policy not in ("Allow", "Forbid", "Replace"):
+        yield "spec.concurrencyPolicy", not_supported(policy, ["Allow", "Forbid", "Replace"])
+    for field in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        value = spec.get(field)
+        if isinstance(value, int) and value < 0:
+            yield f"spec.{field}", invalid(value, _NONNEGATIVE)
+    job = (spec.get("jobTemplate") or {}).get("spec") or {}
+    template = job.get("template") if _is_dict(job.get("template")) else {}
+    yield from _pod_template(template, "spec.jobTemplate.spec.template")
+    pod = template.get("spec") if _is_dict(template.get("spec")) else {}
+    policy = pod.get("restartPolicy") or "Always"
+    if policy not in ("OnFailure", "Never"):
+        yield (
+            "spec.jobTemplate.spec.template.spec.restartPolicy",
+            not_supported(policy, ["OnFailure", "Never"]),
+        )
+
+
+def _autoscaler(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """ValidateHorizontalPodAutoscalerSpec's bounds and target."""
+    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    low = spec.get("minReplicas")
+    if isinstance(low, int) and low < 1:
+        yield "spec.minReplicas", invalid(low, "must be greater than or equal to 1")
+    high = spec.get("maxReplicas")
+    if isinstance(high, int):
+        if high < 1:
+            yield "spec.maxReplicas", invalid(high, "must be greater than 0")
+        elif isinstance(low, int) and high < low:
+            yield "spec.maxReplicas", invalid(high, "must be greater than or equal to `minReplicas`")
+    target = spec.get("scaleTargetRef") if _is_dict(spec.get("scaleTargetRef")) else {}
+    for field in ("kind", "name"):
+        if not target.get(field):
+            yield f"spec.scaleTargetRef.{field}", required()
+    kinds = ["ContainerResource", "External", "Object", "Pods", "Resource"]
+    for i, metric in enumerate(spec.get("metrics") or ()):
+        kind = metric.get("type") if _is_dict(metric) else None
+        if not kind:
+            yield f"spec.metrics[{i}].type", required("must specify a metric source type")
+        elif kind not in kinds:
+            yield f"spec.metrics[{i}].type", not_supported(kind, kinds)
 
 
 def _service(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -1040,6 +1137,8 @@ _KIND_RULES: dict[str, Callable[[dict[str, Any]], Iterator[tuple[str, str]]]] = 
     "ConfigMap": lambda obj: _data_keys(obj, ("data", "binaryData")),
     "PersistentVolumeClaim": _pvc,
     "Pod": lambda obj: _pod_spec(obj.get("spec") if _is_dict(obj.get("spec")) else {}, "spec"),
+    "CronJob": _cron_job,
+    "HorizontalPodAutoscaler": _autoscaler,
 }
 
 # Schema-required fields whose absence the kind rules above report their own way, or that the
@@ -1051,6 +1150,13 @@ _NOT_REQUIRED = {
     ("StatefulSetSpec", "selector"),
     ("StatefulSetSpec", "template"),
     ("JobSpec", "template"),
+    ("DaemonSetSpec", "selector"),
+    ("DaemonSetSpec", "template"),
+    ("CronJobSpec", "schedule"),
+    ("CrossVersionObjectReference", "kind"),
+    ("CrossVersionObjectReference", "name"),
+    ("MetricSpec", "type"),
+    ("EndpointSlice", "endpoints"),
     ("PodSpec", "containers"),
     ("Container", "name"),
     ("ContainerPort", "containerPort"),
@@ -1110,7 +1216,11 @@ def api_causes(obj: dict[str, Any], rt: ResourceType) -> Causes:
     """The 422 causes real API validation reports for `obj` (empty when valid)."""
     meta = obj.get("metadata") if _is_dict(obj.get("metadata")) else {}
     causes = list(_object_meta(meta, rt))
-    if rt.kind in ("Deployment", "ReplicaSet", "StatefulSet", "Job"):
+    if rt.custom is not None:
+        return [*causes, *customresources.schema_causes(obj, rt)]
+    if rt.kind == "CustomResourceDefinition":
+        causes.extend(customresources.crd_causes(obj))
+    if rt.kind in _WORKLOADS:
         causes.extend(_workload(obj, rt))
     elif rt.kind in _KIND_RULES:
         causes.extend(_KIND_RULES[rt.kind](obj))
@@ -1159,6 +1269,8 @@ def validate_object(
         raise ValueError(f"field_validation must be one of {FIELD_VALIDATIONS}")
     if patch_type not in (None, *PATCH_TYPES):
         raise ValueError(f"patch_type must be one of {PATCH_TYPES}")
+    if rt.custom is not None:
+        return _decode_custom(obj, rt, field_validation, apply, patch_type, semantics)
     node = _root(rt.group, rt.version, rt.kind)
     if node is None:
         return obj, []
@@ -1183,6 +1295,30 @@ def validate_object(
                 f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: ' + message
             )
         raise errors.bad_request(message)
+    if semantics:
+        validate_semantics(stored, rt)
+    return stored, unknown if field_validation == "Warn" else []
+
+
+def _decode_custom(
+    obj: dict[str, Any],
+    rt: ResourceType,
+    field_validation: str,
+    apply: bool,
+    patch_type: str | None,
+    semantics: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    """A custom resource: pruned and defaulted from its CRD's schema; undeclared fields are
+    an error under Strict (not for server-side apply, which prunes them), a warning under
+    Warn."""
+    stored, unknown = customresources.decode(obj, rt)
+    if unknown and field_validation == "Strict" and not apply:
+        message = "strict decoding error: " + ", ".join(unknown)
+        if patch_type is not None:
+            raise errors.invalid("", "", "", [("patch", invalid(go_json(obj), message))])
+        raise errors.bad_request(
+            f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {message}'
+        )
     if semantics:
         validate_semantics(stored, rt)
     return stored, unknown if field_validation == "Warn" else []

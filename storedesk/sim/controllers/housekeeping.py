@@ -1,5 +1,5 @@
-"""Cluster housekeeping: namespace lifecycle, garbage collection, endpoints, volume
-binding, quota usage and disruption budgets."""
+"""Cluster housekeeping: namespace lifecycle, garbage collection, endpoints, quota usage
+and disruption budgets (volume binding lives in volumes.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ class Housekeeping:
         manager.register("GC", self.collect)
         manager.register("GCOwner", self.recheck_owner)
         manager.register("Endpoints", self.endpoints)
-        manager.register("PersistentVolumeClaim", self.bind_claim)
         manager.register("Quota", self.quota)
         manager.register("PDB", self.disruption_budgets)
         manager.register("Ingress", self.ingress)
@@ -61,8 +60,6 @@ class Housekeeping:
             keys.append(("PDB", ns, ""))
         if kind in _QUOTA_KINDS and ns:
             keys.append(("Quota", ns, ""))
-        if kind == "PersistentVolumeClaim" and change.type == "ADDED":
-            keys.append(("PersistentVolumeClaim", ns, meta["name"]))
         if kind == "PodDisruptionBudget" and change.type != "DELETED":
             keys.append(("PDB", ns, ""))
         if kind == "Ingress" and change.type == "ADDED":
@@ -82,7 +79,8 @@ class Housekeeping:
             return
         kinds: Counter[str] = Counter()  # resource -> objects remaining
         held: Counter[str] = Counter()  # finalizer -> objects it holds
-        for rt in NAMESPACED:
+        # Custom resources too: the namespace controller deletes whatever discovery lists.
+        for rt in [*NAMESPACED, *(t for t in self.m.api.types.custom() if t.namespaced)]:
             for obj in list(self.m.api.store.items(rt, name)):
                 kinds[f"{rt.plural}.{rt.group}" if rt.group else rt.plural] += 1
                 held.update(obj["metadata"].get("finalizers") or ())
@@ -306,37 +304,6 @@ class Housekeeping:
                 )
 
     # -- volumes, quota, disruption budgets, ingress ----------------------------------------
-
-    def bind_claim(self, namespace: str, name: str) -> None:
-        """Bind a new claim to a (virtual) volume of the requested size."""
-        claim = self.m.api.store.get(PVC, namespace, name)
-        if claim is None or claim.get("status", {}).get("phase") == "Bound":
-            return
-        spec = claim["spec"]
-        bound = {
-            **claim,
-            "spec": {**spec, "volumeName": f"pvc-{claim['metadata']['uid']}"},
-            "metadata": {
-                **claim["metadata"],
-                "annotations": {
-                    **claim["metadata"].get("annotations", {}),
-                    "pv.kubernetes.io/bind-completed": "yes",
-                    "pv.kubernetes.io/bound-by-controller": "yes",
-                },
-            },
-        }
-        stored = self.m.system_write(PVC, bound, claim)
-        self.m.write_status(
-            PVC,
-            stored,
-            {
-                "phase": "Bound",
-                "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
-                "capacity": {
-                    "storage": spec.get("resources", {}).get("requests", {}).get("storage", "1Gi")
-                },
-            },
-        )
 
     def quota(self, namespace: str, _: str) -> None:
         """Keep every quota's status.hard/used current."""

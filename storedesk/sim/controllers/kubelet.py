@@ -12,12 +12,17 @@ from typing import Any
 
 from storedesk.sim.api import now_iso
 from storedesk.sim.controllers.loop import ControllerManager, condition, rt_of
+from storedesk.sim.controllers.workloads import effective_taints, node_matches, tolerates
 from storedesk.sim.store import Change, Obj
 
 POD = rt_of("pods")
+NODE = rt_of("nodes")
+PVC = rt_of("persistentvolumeclaims")
+STORAGE_CLASS = rt_of("storageclasses", "storage.k8s.io")
 NODE_NAME = "storedesk-sim"
 HOST_IP = "172.18.0.2"
 _PULL_FAILURES = ("ImagePullBackOff", "ErrImagePull")
+_NOT_HELPFUL = "Preemption is not helpful for scheduling."
 
 
 @dataclass
@@ -34,25 +39,39 @@ class PodRun:
 
 
 class Kubelet:
-    """Schedules and 'runs' every pod on the single simulated node."""
+    """Schedules every pod onto a simulated node that fits it, and 'runs' it there."""
 
     def __init__(self, manager: ControllerManager) -> None:
         self.m = manager
         self.runs: dict[str, PodRun] = {}
         self.terminating: dict[str, float] = {}
+        self._unschedulable: dict[str, str] = {}  # pod uid -> the last FailedScheduling message
         self._ips = itertools.count(2)
         manager.register("Pod", self.reconcile)
         manager.watch(self._keys)
 
     def _keys(self, change: Change) -> list[tuple[str, str, str]]:
+        if change.rt is NODE:  # a node came, went or changed: pending pods try again
+            return self._pending_pods(None, None)
+        if change.rt is PVC:  # a claim bound: the pods waiting for it
+            meta = change.obj["metadata"]
+            return self._pending_pods(meta["namespace"], meta["name"])
         if change.rt is not POD:
             return []
         meta = change.obj["metadata"]
         if change.type == "DELETED":
             self.runs.pop(meta["uid"], None)
             self.terminating.pop(meta["uid"], None)
+            self._unschedulable.pop(meta["uid"], None)
             return []
         return [("Pod", meta["namespace"], meta["name"])]
+
+    def _pending_pods(self, namespace: str | None, claim: str | None) -> list[tuple[str, str, str]]:
+        return [
+            ("Pod", p["metadata"]["namespace"], p["metadata"]["name"])
+            for p in self.m.api.store.items(POD, namespace)
+            if not p["spec"].get("nodeName") and (claim is None or claim in _claims(p))
+        ]
 
     def reconcile(self, namespace: str, name: str) -> None:
         """Move one pod along its lifecycle."""
@@ -75,7 +94,12 @@ class Kubelet:
     # -- scheduling and termination ------------------------------------------------------
 
     def _bind(self, pod: Obj) -> None:
-        bound = {**pod, "spec": {**pod["spec"], "nodeName": NODE_NAME}}
+        node, problem = self._schedule(pod)
+        if node is None:
+            if problem:
+                self._unschedulable_pod(pod, problem)
+            return  # waits for its claims or a node; their changes bring it back
+        bound = {**pod, "spec": {**pod["spec"], "nodeName": node}}
         status = dict(pod.get("status") or {})
         status["conditions"] = [
             condition("PodScheduled", True, previous=status.get("conditions"), lastProbeTime=None)
@@ -83,14 +107,76 @@ class Kubelet:
         bound["status"] = status
         stored = self.m.system_write(POD, bound, pod)
         meta = stored["metadata"]
+        self._unschedulable.pop(meta["uid"], None)
         self.runs[meta["uid"]] = PodRun(pod_ip=f"10.244.0.{next(self._ips) % 250 + 2}")
         self.m.record_event(
             stored,
             "Scheduled",
-            f"Successfully assigned {meta['namespace']}/{meta['name']} to {NODE_NAME}",
+            f"Successfully assigned {meta['namespace']}/{meta['name']} to {node}",
             component="default-scheduler",
         )
         self.m.after(self.m.timing.start_delay, ("Pod", meta["namespace"], meta["name"]))
+
+    def _schedule(self, pod: Obj) -> tuple[str | None, str]:
+        """The node the scheduler would pick, or None with why (empty: wait quietly)."""
+        nodes = list(self.m.api.store.items(NODE))
+        claims_problem, waiting = self._claims_problem(pod)
+        if claims_problem:
+            return None, _unschedulable_message(len(nodes), [], prefilter=claims_problem)
+        if waiting:
+            return None, ""  # a claim is being bound or provisioned right now
+        reasons = []
+        fits = []
+        for node in nodes:
+            reason = _node_misfit(pod["spec"], node)
+            if reason:
+                reasons.append(reason)
+            else:
+                fits.append(node["metadata"]["name"])
+        if not fits:
+            return None, _unschedulable_message(len(nodes), reasons)
+        return (NODE_NAME if NODE_NAME in fits else sorted(fits)[0]), ""
+
+    def _claims_problem(self, pod: Obj) -> tuple[str, bool]:
+        """(a reason no node fits because of the pod's claims, whether a claim is still
+        being bound); the VolumeBinding plugin's view."""
+        namespace = pod["metadata"]["namespace"]
+        waiting = False
+        for name in _claims(pod):
+            claim = self.m.api.store.get(PVC, namespace, name)
+            if claim is None:
+                return f'persistentvolumeclaim "{name}" not found', False
+            if claim["metadata"].get("deletionTimestamp"):
+                return f'persistentvolumeclaim "{name}" is being deleted', False
+            if (claim.get("status") or {}).get("phase") == "Bound":
+                continue
+            class_name = (claim.get("spec") or {}).get("storageClassName")
+            storage_class = self.m.api.store.get(STORAGE_CLASS, "", class_name or "")
+            if storage_class is None and not (claim.get("spec") or {}).get("volumeName"):
+                return "pod has unbound immediate PersistentVolumeClaims", False
+            waiting = True
+        return "", waiting
+
+    def _unschedulable_pod(self, pod: Obj, message: str) -> None:
+        uid = pod["metadata"]["uid"]
+        if self._unschedulable.get(uid) == message:
+            return
+        self._unschedulable[uid] = message
+        status = dict(pod.get("status") or {})
+        status["conditions"] = [
+            condition(
+                "PodScheduled",
+                False,
+                "Unschedulable",
+                message,
+                previous=status.get("conditions"),
+                lastProbeTime=None,
+            )
+        ]
+        self.m.write_status(POD, pod, status)
+        self.m.record_event(
+            pod, "FailedScheduling", message, type_="Warning", component="default-scheduler"
+        )
 
     def _terminate(self, pod: Obj, uid: str) -> None:
         meta = pod["metadata"]
@@ -153,11 +239,20 @@ class Kubelet:
         return self.m.timing.backoff * min(8, 2 ** max(0, run.backoffs - 1))
 
     def _failure(self, pod: Obj) -> tuple[str, str] | None:
-        """(container image, reason) of the first container whose image is set to fail."""
+        """(container image, reason) of the first container whose image is set to fail, or
+        of the first container of a pod whose name (or owner's name) is set to fail."""
         for c in _all_containers(pod):
             reason = self.m.faults.image_failure(c.get("image", ""))
             if reason:
                 return c.get("image", ""), reason
+        meta = pod["metadata"]
+        owners = [
+            r.get("name", "") for r in meta.get("ownerReferences") or () if r.get("controller")
+        ]
+        reason = self.m.faults.pod_failure(meta["name"], owners)
+        containers = pod["spec"].get("containers") or []
+        if reason and containers:
+            return containers[0].get("image", ""), reason
         return None
 
     def _start(self, pod: Obj, run: PodRun, now: float, restart: bool = False) -> None:
@@ -416,6 +511,47 @@ def _last_crash(run: PodRun, started_at: str) -> dict[str, Any]:
             "finishedAt": run.last_crash or now_iso(),
         }
     }
+
+
+def _claims(pod: Obj) -> list[str]:
+    return [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod["spec"].get("volumes") or ()
+        if isinstance(v.get("persistentVolumeClaim"), dict)
+        and v["persistentVolumeClaim"].get("claimName")
+    ]
+
+
+def _node_misfit(spec: Obj, node: Obj) -> str:
+    """Why a node does not fit a pod (the scheduler's per-node reason), or ""."""
+    untolerated = [
+        t
+        for t in effective_taints(node)
+        if t.get("effect") in ("NoSchedule", "NoExecute")
+        and not tolerates(list(spec.get("tolerations") or ()), t)
+    ]
+    if untolerated:
+        taint = untolerated[0]
+        value = f": {taint['value']}" if taint.get("value") else ""
+        return f"node(s) had untolerated taint {{{taint.get('key', '')}{value}}}"
+    if not node_matches(spec, node):
+        return "node(s) didn't match Pod's node affinity/selector"
+    return ""
+
+
+def _unschedulable_message(total: int, reasons: list[str], prefilter: str = "") -> str:
+    """`0/N nodes are available: ...` as the scheduler's FitError words it: a PreFilter
+    rejection as is, per-node filter reasons counted and sorted."""
+    if total == 0:
+        return "no nodes available to schedule pods"
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    parts = [prefilter] if prefilter else sorted(f"{n} {r}" for r, n in counts.items())
+    return (
+        f"0/{total} nodes are available: {', '.join(parts)}. preemption: 0/{total} nodes are "
+        f"available: {total} {_NOT_HELPFUL}"
+    )
 
 
 def _all_containers(pod: Obj) -> list[Obj]:

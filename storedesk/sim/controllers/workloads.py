@@ -25,11 +25,31 @@ from storedesk.sim.store import Change, Obj
 DEPLOYMENT = rt_of("deployments", "apps")
 REPLICASET = rt_of("replicasets", "apps")
 STATEFULSET = rt_of("statefulsets", "apps")
+DAEMONSET = rt_of("daemonsets", "apps")
+REVISION = rt_of("controllerrevisions", "apps")
+REPLICATION_CONTROLLER = rt_of("replicationcontrollers")
 JOB = rt_of("jobs", "batch")
 POD = rt_of("pods")
 PVC = rt_of("persistentvolumeclaims")
+NODE = rt_of("nodes")
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
-_OWNER_KINDS = {"ReplicaSet", "StatefulSet", "Job", "Deployment"}
+_OWNER_KINDS = {
+    "ReplicaSet",
+    "StatefulSet",
+    "Job",
+    "Deployment",
+    "DaemonSet",
+    "ReplicationController",
+}
+# What the DaemonSet controller lets its pods tolerate (AddOrUpdateDaemonPodTolerations).
+_DAEMON_TOLERATIONS = (
+    ("node.kubernetes.io/not-ready", "NoExecute"),
+    ("node.kubernetes.io/unreachable", "NoExecute"),
+    ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+    ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+    ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+    ("node.kubernetes.io/unschedulable", "NoSchedule"),
+)
 
 
 def template_hash(template: Obj) -> str:
@@ -73,6 +93,8 @@ class Workloads:
         manager.register("ReplicaSet", self.replicaset)
         manager.register("StatefulSet", self.statefulset)
         manager.register("Job", self.job)
+        manager.register("DaemonSet", self.daemonset)
+        manager.register("ReplicationController", self.replication_controller)
         manager.watch(self._keys)
 
     def _keys(self, change: Change) -> list[tuple[str, str, str]]:
@@ -84,6 +106,11 @@ class Workloads:
         for ref in meta.get("ownerReferences") or ():
             if ref.get("controller") and ref.get("kind") in _OWNER_KINDS:
                 keys.append((ref["kind"], ns, ref["name"]))
+        if change.rt is NODE:  # every DaemonSet looks again when nodes come, go or change
+            keys.extend(
+                ("DaemonSet", ds["metadata"]["namespace"], ds["metadata"]["name"])
+                for ds in self.m.api.store.items(DAEMONSET)
+            )
         return keys
 
     # -- shared ----------------------------------------------------------------------------
@@ -396,7 +423,14 @@ class Workloads:
 
     def replicaset(self, ns: str, name: str) -> None:
         """Create or delete pods to match spec.replicas; count ready/available ones."""
-        rs = self.m.api.store.get(REPLICASET, ns, name)
+        self._replicate(REPLICASET, ns, name)
+
+    def replication_controller(self, ns: str, name: str) -> None:
+        """A ReplicationController: a ReplicaSet with an equality-based selector."""
+        self._replicate(REPLICATION_CONTROLLER, ns, name)
+
+    def _replicate(self, rt: Any, ns: str, name: str) -> None:
+        rs = self.m.api.store.get(rt, ns, name)
         if rs is None or rs["metadata"].get("deletionTimestamp"):
             return
         pods = _active(self._owned(rs))
@@ -415,7 +449,7 @@ class Workloads:
                     rs,
                     "SuccessfulDelete",
                     f"Deleted pod: {pod['metadata']['name']}",
-                    component="replicaset-controller",
+                    component=_component(rs),
                 )
         pods = _active(self._owned(rs))
         ready = sum(1 for p in pods if is_ready(p))
@@ -438,7 +472,127 @@ class Workloads:
         status = {
             k: v for k, v in status.items() if v != 0 or k in ("replicas", "observedGeneration")
         }
-        self.m.write_status(REPLICASET, rs, status)
+        self.m.write_status(rt, rs, status)
+
+    # -- DaemonSet -------------------------------------------------------------------------
+
+    def daemonset(self, ns: str, name: str) -> None:
+        """One pod per node the DaemonSet should run on (selector, affinity, taints);
+        rolling updates replace at most maxUnavailable pods at a time."""
+        ds = self.m.api.store.get(DAEMONSET, ns, name)
+        if ds is None or ds["metadata"].get("deletionTimestamp"):
+            return
+        spec = ds["spec"]
+        revision = self._controller_revision(ds)
+        nodes = [n for n in self.m.api.store.items(NODE) if _should_run(spec["template"], n)]
+        wanted = {n["metadata"]["name"] for n in nodes}
+        pods = _active(self._owned(ds))
+        on_node: dict[str, list[Obj]] = {}
+        for pod in pods:
+            on_node.setdefault(_daemon_node(pod), []).append(pod)
+        for node in sorted(wanted - on_node.keys()):
+            self._create_pod(ds, self._daemon_pod(ds, node, revision))
+        for node, placed in on_node.items():
+            extra = placed if node not in wanted else placed[1:]
+            for pod in extra:
+                self.m.api.delete(POD, ns, pod["metadata"]["name"])
+        self._roll_daemons(ds, revision, [p for n in wanted for p in on_node.get(n, [])[:1]])
+        self._daemonset_status(ds, wanted, revision)
+
+    def _daemon_pod(self, ds: Obj, node: str, revision: str) -> Obj:
+        labels = {
+            "controller-revision-hash": revision,
+            "pod-template-generation": str(ds["metadata"].get("generation", 1)),
+        }
+        pod = self._pod_from_template(ds, None, labels)
+        spec = pod["spec"]
+        affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
+        required = affinity.setdefault(
+            "requiredDuringSchedulingIgnoredDuringExecution", {"nodeSelectorTerms": []}
+        )
+        by_name = {"key": "metadata.name", "operator": "In", "values": [node]}
+        terms = required.get("nodeSelectorTerms") or [{}]
+        for term in terms:  # the controller pins every term to the node, by field
+            fields = [f for f in term.get("matchFields") or () if f.get("key") != "metadata.name"]
+            term["matchFields"] = [*fields, by_name]
+        required["nodeSelectorTerms"] = terms
+        tolerations = list(spec.get("tolerations") or ())
+        for key, effect in _DAEMON_TOLERATIONS:
+            if not any(t.get("key") == key and t.get("effect") == effect for t in tolerations):
+                tolerations.append({"key": key, "operator": "Exists", "effect": effect})
+        spec["tolerations"] = tolerations
+        return pod
+
+    def _roll_daemons(self, ds: Obj, revision: str, pods: list[Obj]) -> None:
+        strategy = ds["spec"].get("updateStrategy") or {}
+        if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+            return  # OnDelete: old pods stay until someone deletes them
+        old = [
+            p for p in pods if p["metadata"]["labels"].get("controller-revision-hash") != revision
+        ]
+        unavailable = sum(1 for p in pods if not is_ready(p))
+        budget = _scaled(
+            (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(pods), up=True
+        )
+        budget = max(budget, 1) - unavailable
+        for pod in sorted(old, key=lambda p: (is_ready(p), p["metadata"]["name"]))[
+            : max(0, budget)
+        ]:
+            self.m.api.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
+
+    def _controller_revision(self, ds: Obj) -> str:
+        """The ControllerRevision of the current template (created when new); its hash."""
+        template = ds["spec"]["template"]
+        digest = template_hash(template)
+        meta = ds["metadata"]
+        name = f"{meta['name']}-{digest}"
+        if self.m.api.store.get(REVISION, meta["namespace"], name) is None:
+            owned = self._owned(ds, REVISION)
+            number = 1 + max((int(r.get("revision", 0)) for r in owned), default=0)
+            labels = {**(template.get("metadata", {}).get("labels") or {})}
+            labels["controller-revision-hash"] = digest
+            try:
+                self.m.api.create(
+                    REVISION,
+                    meta["namespace"],
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "ControllerRevision",
+                        "metadata": {
+                            "name": name,
+                            "labels": labels,
+                            "ownerReferences": [controller_ref(ds)],
+                        },
+                        "data": {"spec": {"template": {**template, "$patch": "replace"}}},
+                        "revision": number,
+                    },
+                )
+            except ApiError as e:
+                if e.code != 409:
+                    raise
+        return digest
+
+    def _daemonset_status(self, ds: Obj, wanted: set[str], revision: str) -> None:
+        pods = _active(self._owned(ds))
+        scheduled = [p for p in pods if _daemon_node(p) in wanted]
+        ready = [p for p in scheduled if is_ready(p)]
+        status = {
+            "currentNumberScheduled": len({_daemon_node(p) for p in scheduled}),
+            "numberMisscheduled": sum(1 for p in pods if _daemon_node(p) not in wanted),
+            "desiredNumberScheduled": len(wanted),
+            "numberReady": len(ready),
+            "observedGeneration": ds["metadata"].get("generation", 1),
+            "updatedNumberScheduled": sum(
+                1
+                for p in scheduled
+                if p["metadata"]["labels"].get("controller-revision-hash") == revision
+            ),
+            "numberAvailable": len(ready),
+            "numberUnavailable": len(wanted) - len(ready),
+        }
+        optional = ("updatedNumberScheduled", "numberAvailable", "numberUnavailable")
+        status = {k: v for k, v in status.items() if v != 0 or k not in optional}
+        self.m.write_status(DAEMONSET, ds, status)
 
     # -- StatefulSet -----------------------------------------------------------------------
 
@@ -685,7 +839,123 @@ def _component(owner: Obj) -> str:
         "ReplicaSet": "replicaset-controller",
         "StatefulSet": "statefulset-controller",
         "Job": "job-controller",
+        "DaemonSet": "daemonset-controller",
+        "ReplicationController": "replication-controller",
     }.get(owner["kind"], "controller-manager")
+
+
+def _daemon_node(pod: Obj) -> str:
+    """The node a DaemonSet pod is for: where it is bound, else the node it is pinned to."""
+    if pod["spec"].get("nodeName"):
+        return str(pod["spec"]["nodeName"])
+    affinity = (pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    for term in required.get("nodeSelectorTerms") or ():
+        for field in term.get("matchFields") or ():
+            if field.get("key") == "metadata.name" and field.get("values"):
+                return str(field["values"][0])
+    return ""
+
+
+def _should_run(template: Obj, node: Obj) -> bool:
+    """nodeShouldRunDaemonPod: the node matches the template's node selector and required
+    node affinity, and the template tolerates the node's NoSchedule/NoExecute taints."""
+    spec = template.get("spec") or {}
+    if not node_matches(spec, node):
+        return False
+    tolerations = [
+        *(spec.get("tolerations") or ()),
+        *({"key": k, "operator": "Exists", "effect": e} for k, e in _DAEMON_TOLERATIONS),
+    ]
+    return all(
+        tolerates(tolerations, taint)
+        for taint in effective_taints(node)
+        if taint.get("effect") in ("NoSchedule", "NoExecute")
+    )
+
+
+def effective_taints(node: Obj) -> list[Obj]:
+    """A node's taints, with those the node lifecycle controller adds for its conditions."""
+    taints = list((node.get("spec") or {}).get("taints") or ())
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (node.get("status") or {}).get("conditions") or ()
+    )
+    keys = {t.get("key") for t in taints}
+    if not ready and "node.kubernetes.io/not-ready" not in keys:
+        taints.append({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"})
+    if (node.get("spec") or {}).get(
+        "unschedulable"
+    ) and "node.kubernetes.io/unschedulable" not in keys:
+        taints.append({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"})
+    return taints
+
+
+def node_matches(pod_spec: Obj, node: Obj) -> bool:
+    """A pod's nodeSelector and required node affinity against a node (labels, name)."""
+    labels = node["metadata"].get("labels") or {}
+    selector = pod_spec.get("nodeSelector") or {}
+    if any(labels.get(k) != v for k, v in selector.items()):
+        return False
+    affinity = (pod_spec.get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if not terms:
+        return True
+    fields = {"metadata.name": node["metadata"]["name"]}
+    return any(_term_matches(term, labels, fields) for term in terms)
+
+
+def _term_matches(term: Obj, labels: dict[str, str], fields: dict[str, str]) -> bool:
+    expressions = term.get("matchExpressions") or []
+    by_field = term.get("matchFields") or []
+    if not expressions and not by_field:
+        return False  # an empty term matches nothing
+    return all(_requirement(r, labels) for r in expressions) and all(
+        _requirement(r, fields) for r in by_field
+    )
+
+
+def _requirement(req: Obj, values: dict[str, str]) -> bool:
+    key, op, wanted = req.get("key", ""), req.get("operator"), req.get("values") or []
+    present = key in values
+    value = values.get(key, "")
+    if op == "In":
+        return present and value in wanted
+    if op == "NotIn":
+        return not present or value not in wanted
+    if op == "Exists":
+        return present
+    if op == "DoesNotExist":
+        return not present
+    if op in ("Gt", "Lt") and present and wanted:
+        try:
+            number, limit = int(value), int(wanted[0])
+        except ValueError:
+            return False
+        return number > limit if op == "Gt" else number < limit
+    return False
+
+
+def tolerates(tolerations: list[Obj], taint: Obj) -> bool:
+    """Whether any toleration tolerates the taint (v1 helper ToleratesTaint)."""
+    for t in tolerations:
+        if t.get("effect") and t.get("effect") != taint.get("effect"):
+            continue
+        if t.get("key") and t.get("key") != taint.get("key"):
+            continue
+        operator = t.get("operator") or "Equal"
+        if operator == "Exists" or (t.get("value") or "") == (taint.get("value") or ""):
+            return True
+    return False
+
+
+def _scaled(value: Any, total: int, up: bool) -> int:
+    """intstr.GetScaledValueFromIntOrPercent."""
+    if isinstance(value, str) and value.endswith("%"):
+        exact = total * int(value[:-1]) / 100
+        return int(-(-exact // 1)) if up else int(exact)
+    return int(value)
 
 
 def _parse_time(stamp: str) -> float:
