@@ -883,6 +883,13 @@ class HelmRunner:
         """`helm rollback` to `revision`."""
         self.run(self.argv.rollback(release, namespace, revision, wait=wait, timeout=timeout))
 
+    def template(
+        self, release: str, chart: str | Path, namespace: str, values: Mapping[str, Any]
+    ) -> str:
+        """The manifests an install would create, rendered locally (`values` through stdin)."""
+        command = self.argv.template(release, chart, namespace)
+        return self.run(command, _leaf_strings(values), stdin=_values_document(values))
+
     def get_values(self, release: str, namespace: str) -> dict[str, Any] | None:
         """The values the release was installed with (they may hold secrets), or None."""
         command = self.argv.get_values(release, namespace)

@@ -153,6 +153,11 @@ class HelmArgv:
         args = [release, str(revision), *self._wait(wait), "--timeout", _duration(timeout)]
         return self._command("rollback", args, namespace, release, timeout)
 
+    def template(self, release: str, chart: str | Path, namespace: str) -> HelmCommand:
+        """`helm template` of the chart's install (tests left out), values read from stdin."""
+        args = [release, str(chart), "--values", "-", "--skip-tests"]
+        return self._command("template", args, namespace, release)
+
     def get_values(self, release: str, namespace: str) -> HelmCommand:
         """`helm get values -o json`: the values the release was installed with."""
         return self._command("get values", [release, "--output", "json"], namespace, release)

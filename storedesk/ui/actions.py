@@ -53,6 +53,12 @@ class Actions:
             "demo",
             "Start the built-in simulated cluster and select it",
         )
+        self.cluster_check = make(
+            "Cluster c&heck…",
+            None,
+            None,
+            "Check this cluster: version, helm, permissions, storage, ingress, room for stores",
+        )
         self.filter = make("&Filter stores", key.Find, None, "Filter the stores by any column")
         self.quit = make("&Quit", key.Quit, None, "Quit Storedesk")
         self.about = make("&About Storedesk", None, None, "About Storedesk")

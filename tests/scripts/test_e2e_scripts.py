@@ -120,8 +120,9 @@ def test_the_admin_password_reaches_curl_only_on_stdin() -> None:
 # The e2e scripts' dry run
 
 
-@pytest.mark.parametrize("how", ["flag", "env"])
-@pytest.mark.parametrize("cluster", sorted(E2E))
+@pytest.mark.parametrize(
+    ("cluster", "how"), [("kind", "flag"), ("kind", "env"), ("k3s", "flag"), ("k3s", "env")]
+)
 def test_e2e_dry_run_stops_before_docker(cluster: str, how: str, tmp_path: Path) -> None:
     log = tmp_path / "calls.log"
     stubs = tmp_path / "stubs"
@@ -173,19 +174,15 @@ def test_kind_dry_run_prints_its_cluster_config(tmp_path: Path) -> None:
 def test_e2e_dry_run_without_the_cluster_tool_warns_and_passes(
     cluster: str, tmp_path: Path
 ) -> None:
+    """Our CI has no kind or k3d: the dry run says so and still passes; a STORE argument
+    names the store."""
     env = base_env(tmp_path)
     tool = CLUSTER_TOOL[cluster]
-    result = run([str(E2E[cluster]), "--dry-run"], env)
-    assert result.returncode == 0, result.stderr
-    if shutil.which(tool, path=env["PATH"]) is None:
-        assert f"warning: not on PATH: {tool} (needed from step cluster" in result.stderr
-
-
-@pytest.mark.parametrize("cluster", sorted(E2E))
-def test_e2e_store_argument(cluster: str, tmp_path: Path) -> None:
-    result = run([str(E2E[cluster]), "--dry-run", "myshop"], base_env(tmp_path))
+    result = run([str(E2E[cluster]), "--dry-run", "myshop"], env)
     assert result.returncode == 0, result.stderr
     assert "stores: myshop at http://<store>.localhost/" in result.stderr
+    if shutil.which(tool, path=env["PATH"]) is None:
+        assert f"warning: not on PATH: {tool} (needed from step cluster" in result.stderr
 
 
 @pytest.mark.parametrize(
