@@ -95,6 +95,7 @@ class HelmArgv:
         namespace: str,
         *,
         values_files: Sequence[Path] = (),
+        values_stdin: bool = False,
         wait: bool = True,
         wait_for_jobs: bool = False,
         timeout: float = 600,
@@ -102,10 +103,14 @@ class HelmArgv:
         create_namespace: bool = False,
         reuse_values: bool = False,
     ) -> HelmCommand:
-        """`helm upgrade --install`, printing the release as JSON."""
+        """`helm upgrade --install`, printing the release as JSON; `values_stdin` makes helm
+        read one more values document from its stdin, after (so over) `values_files`."""
         args = ["--install", release, str(chart)]
         for path in values_files:
             args += ["--values", str(path)]
+        if values_stdin:
+            # helm 3 and 4 read `-` from stdin: secrets then never touch a file or argv.
+            args += ["--values", "-"]
         args += self._wait(wait or wait_for_jobs)
         if wait_for_jobs:
             args.append("--wait-for-jobs")

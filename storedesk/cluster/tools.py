@@ -1,4 +1,5 @@
-"""Finding executables (helm, kubeconfig credential plugins) the way a user's shell would.
+"""Finding executables (helm, kubeconfig credential plugins) the way a user's shell would,
+and running them with bounds that hold.
 
 Apps started from a desktop launcher do not inherit the PATH the user's shell builds, so
 `helm`, `aws`, `gcloud` or `kubelogin` look "not installed". We search PATH, then the usual
@@ -10,12 +11,18 @@ from __future__ import annotations
 import functools
 import os
 import pwd
+import selectors
 import shutil
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from storedesk.errors import Cancelled
 
 # Where package managers and installers put binaries; "~" is the user's home.
 USUAL_DIRS = (
@@ -160,3 +167,158 @@ def stop_process(proc: subprocess.Popen[Any], grace: float) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
+
+
+# --- running with bounds that hold ----------------------------------------------------
+
+# After the process exits, how long to keep collecting what it wrote. Its output is in the
+# pipes by then; a child it left running may hold them open for as long as it likes.
+DRAIN_GRACE = 2.0
+_POLL = 0.2  # seconds between looks at the process, its deadline and `cancel`
+_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a process ended: its exit status (negative: killed by that signal) and output."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+class _Pipes:
+    """A process's stdin, stdout and stderr served through one selector: no threads, and
+    no read that waits on anyone but the caller's clock."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], data: bytes | None) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._data = memoryview(data or b"")
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        for stream, buffer in ((proc.stdout, self.stdout), (proc.stderr, self.stderr)):
+            if stream is not None:
+                os.set_blocking(stream.fileno(), False)
+                self._selector.register(stream, selectors.EVENT_READ, buffer)
+        if proc.stdin is not None:
+            os.set_blocking(proc.stdin.fileno(), False)
+            self._selector.register(proc.stdin, selectors.EVENT_WRITE, None)
+
+    @property
+    def reading(self) -> bool:
+        """Some output stream has not reached its end yet."""
+        return any(key.data is not None for key in self._selector.get_map().values())
+
+    def pump(self, timeout: float) -> None:
+        """Move whatever is ready within `timeout` seconds (at most)."""
+        if not self._selector.get_map():
+            time.sleep(max(0.0, timeout))
+            return
+        for key, _ in self._selector.select(max(0.0, timeout)):
+            if key.data is None:
+                self._write(key.fileobj)  # type: ignore[arg-type]
+            else:
+                self._read(key.fileobj, key.data)  # type: ignore[arg-type]
+
+    def drain(self, grace: float) -> None:
+        """Read to the end of the output, or until `grace` seconds have passed."""
+        end = time.monotonic() + grace
+        while self.reading and (left := end - time.monotonic()) > 0:
+            self.pump(min(_POLL, left))
+
+    def close(self) -> None:
+        """Close every pipe still open (what a lingering child writes next is lost)."""
+        for key in list(self._selector.get_map().values()):
+            self._drop(key.fileobj)  # type: ignore[arg-type]
+        self._selector.close()
+
+    def _write(self, stream: IO[bytes]) -> None:
+        try:
+            sent = os.write(stream.fileno(), self._data[:_CHUNK])
+        except BlockingIOError:
+            return
+        except BrokenPipeError:  # it exited, or closed stdin, without reading it all
+            sent = len(self._data)
+        self._data = self._data[sent:]
+        if not self._data:
+            self._drop(stream)  # end of input: the reader sees EOF
+
+    def _read(self, stream: IO[bytes], buffer: bytearray) -> None:
+        try:
+            chunk = os.read(stream.fileno(), _CHUNK)
+        except BlockingIOError:
+            return
+        if chunk:
+            buffer.extend(chunk)
+        else:
+            self._drop(stream)
+
+    def _drop(self, stream: IO[bytes]) -> None:
+        self._selector.unregister(stream)
+        stream.close()
+
+
+def _decoded(data: bytearray) -> str:
+    # Tools print what they are given, in any encoding: never fail on their bytes.
+    return data.decode("utf-8", errors="replace")
+
+
+def _stop(proc: subprocess.Popen[bytes], pipes: _Pipes, grace: float) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `grace` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    end = time.monotonic() + grace
+    while proc.poll() is None and (left := end - time.monotonic()) > 0:
+        pipes.pump(min(_POLL, left))  # keep reading: it must not block writing its goodbye
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def run_bounded(
+    argv: tuple[str, ...],
+    env: Mapping[str, str],
+    limit: float,
+    *,
+    stdin: bytes | None = None,
+    cancel: threading.Event | None = None,
+    started: threading.Event | None = None,
+    stop_grace: float = 10.0,
+    name: str = "the process",
+) -> Finished:
+    """Run `argv`, feeding it `stdin`, until it exits; `limit` seconds passing raises
+    TimeoutExpired, `cancel` being set raises Cancelled. Whatever ends the call (those, or
+    an exception such as KeyboardInterrupt reaching it), the process is stopped first:
+    SIGTERM, then SIGKILL after `stop_grace` seconds (`name` says what in messages). A
+    child the process leaves behind
+    holding its output can delay the return by DRAIN_GRACE seconds, no more."""
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env),
+    )
+    pipes = _Pipes(proc, stdin)
+    try:
+        if started is not None:
+            started.set()
+        deadline = time.monotonic() + limit
+        while proc.poll() is None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"the operation was cancelled; {name} was stopped")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(argv, limit)
+            pipes.pump(min(_POLL, left))
+        pipes.drain(DRAIN_GRACE)
+    except BaseException:
+        # A timeout, a cancel, Ctrl+C, or a signal the CLI turned into an exception: the
+        # process must not outlive the call (SIGTERM first: helm then records its release
+        # as failed rather than leaving it pending).
+        _stop(proc, pipes, stop_grace)
+        raise
+    finally:
+        pipes.close()
+    return Finished(proc.returncode, _decoded(pipes.stdout), _decoded(pipes.stderr))

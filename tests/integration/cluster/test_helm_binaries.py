@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -178,24 +177,34 @@ def helm_processes(release: str) -> list[list[str]]:
 
 
 def every_argv() -> str:
+    return _every("cmdline")
+
+
+def every_environ() -> str:
+    return _every("environ")
+
+
+def _every(name: str) -> str:
     chunks = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            chunks.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+            chunks.append((entry / name).read_bytes().decode(errors="replace"))
         except OSError:
             continue
     return "\n".join(chunks)
 
 
-def test_secret_values_travel_in_a_private_file(
-    helm, tmp_path: Path, write_kubeconfig, chart
-) -> None:
+def test_secret_values_travel_through_stdin(helm, tmp_path: Path, write_kubeconfig, chart) -> None:
     secret = "Pw-" + os.urandom(12).hex()
     server = SilentServer()
     config = write_kubeconfig("k.yaml", {"dev": "c"}, {"c": server.url})
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
-    env = {"XDG_RUNTIME_DIR": str(runtime), "STOREDESK_HELM": str(helm.path)}
+    env = {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "TMPDIR": str(runtime),
+        "STOREDESK_HELM": str(helm.path),
+    }
     runner = HelmRunner(
         ClusterTarget((config,), "dev"), env={**env, "HOME": str(tmp_path), **NO_SHELL}
     )
@@ -211,19 +220,16 @@ def test_secret_values_travel_in_a_private_file(
     worker.start()
     try:
         assert server.connected.wait(30), "helm never contacted the cluster"
-        # helm is running now: no argv on the machine holds the secret ...
+        # helm is running now, having read the values: no argv or environment holds the
+        # secret, and no file was written for it.
         assert secret not in every_argv()
+        assert secret not in every_environ()
         [argv] = helm_processes("shop-x1")
-        values_file = Path(argv[argv.index("--values") + 1])
-        # ... which sits in a 0600 file inside a private 0700 folder, only while helm runs.
-        assert values_file.parent.parent == runtime
-        assert stat.S_IMODE(values_file.stat().st_mode) == 0o600
-        assert stat.S_IMODE(values_file.parent.stat().st_mode) == 0o700
-        assert secret in values_file.read_text()
+        assert argv[argv.index("--values") + 1] == "-"
+        assert list(runtime.iterdir()) == []
     finally:
         server.close()
         worker.join(60)
     [error] = outcome
     assert isinstance(error, ClusterUnreachable)
     assert secret not in str(error)
-    assert not values_file.exists() and list(runtime.iterdir()) == []

@@ -279,3 +279,114 @@ def test_secrets_never_reach_the_message() -> None:
 def test_error_text_without_error_prefix_uses_last_line() -> None:
     assert helm_error_text("something odd\nsignal: killed\n") == "signal: killed"
     assert expect(classify(""), HelmFailed).message.endswith("helm exited with an error")
+
+
+# --- the API server answering 503, or going away mid-command (seen) -------------------
+
+# A 503 outage switched on while helm installed the store's chart (the simulator's
+# outage switch; the first request was cut mid-way, the next ones answered 503).
+HELM3_503_MID_INSTALL = (
+    "Error: 12 errors occurred:\n"
+    '\t* Post "http://127.0.0.1:40269/api/v1/namespaces/store-x/resourcequotas?'
+    'fieldManager=helm": EOF\n'
+    + "\t* the server is currently unable to handle the request\n" * 11
+    + "\n\n"
+)
+HELM4_503_MID_INSTALL = (
+    'Error: Patch "http://127.0.0.1:39313/api/v1/namespaces/store-x/resourcequotas/x-quota?'
+    'fieldManager=helm&fieldValidation=Strict&force=false": EOF\n'
+    + "the server is currently unable to handle the request\n"
+    * 11
+)
+HELM3_503_AT_START = (
+    "Error: Kubernetes cluster unreachable: the server is currently unable to handle the request\n"
+)
+HELM4_503_AT_START = (
+    "Error: kubernetes cluster unreachable: the server is currently unable to handle the request\n"
+)
+HELM3_503_ONE_RESOURCE = (
+    "Error: Unable to continue with install: could not get information about the resource "
+    'NetworkPolicy "x-wordpress" in namespace "store-x": the server is currently unable to '
+    "handle the request\n"
+)
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        HELM3_503_MID_INSTALL,
+        HELM4_503_MID_INSTALL,
+        HELM3_503_AT_START,
+        HELM4_503_AT_START,
+        HELM3_503_ONE_RESOURCE,
+    ],
+    ids=["helm3-mid-install", "helm4-mid-install", "helm3-start", "helm4-start", "one-resource"],
+)
+def test_a_503_is_the_cluster_not_answering(stderr: str) -> None:
+    error = expect(classify(stderr), ClusterUnreachable)
+    assert "the cluster of context 'kind-shop' is not answering" in error.message
+    assert "503" in error.message
+    assert "kubectl --context kind-shop get --raw /version" in error.hint
+    assert "run the same Storedesk command again" in error.hint  # an upgrade stopped halfway
+    assert error.exit_code == 3
+
+
+@pytest.mark.parametrize("stderr", [HELM3_503_MID_INSTALL, HELM4_503_MID_INSTALL])
+def test_a_repeated_sentence_is_said_once(stderr: str) -> None:
+    message = classify(stderr).message
+    assert message.count("the server is currently unable to handle the request") == 1
+    assert "(11 times)" in message
+    assert "errors occurred" not in message
+    assert len(message) < 400  # was 783 characters
+
+
+def test_an_extension_api_down_is_not_the_cluster_down() -> None:
+    # client-go discovery: "unable to retrieve the complete list of server APIs: %s"
+    stderr = (
+        "Error: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: "
+        "the server is currently unable to handle the request\n"
+    )
+    error = expect(classify(stderr), HelmFailed)
+    assert "apiservices" in error.hint
+
+
+# --- an outage during delete (seen) --------------------------------------------------
+
+
+def test_uninstall_that_does_not_say_why_points_at_debug() -> None:
+    # helm 3.19 and 4.1, whether the cluster refused connections or answered 503 meanwhile:
+    # the runner then asks the cluster (tests/integration/test_cli_helm_faults.py).
+    error = classify("Error: failed to delete release: shop\n", UNINSTALL)
+    assert isinstance(error, HelmFailed)
+    assert "--debug" in error.hint and "delete again" in error.hint
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        'Error: uninstallation completed with 2 error(s): Get "http://127.0.0.1:37067/api/v1/'
+        'namespaces/store-x/configmaps/x-setup": dial tcp 127.0.0.1:37067: connect: connection '
+        'refused; uninstall: Failed to purge the release: get: failed to get "sh.helm.release.v1'
+        '.x.v1": Get "http://127.0.0.1:37067/api/v1/namespaces/store-x/secrets/sh.helm.release.'
+        'v1.x.v1": dial tcp 127.0.0.1:37067: connect: connection refused\n',
+        "Error: uninstallation completed with 2 error(s): the server is currently unable to "
+        'handle the request; uninstall: Failed to purge the release: get: failed to get "sh.helm'
+        '.release.v1.x.v1": the server is currently unable to handle the request\n',
+    ],
+    ids=["refused", "503"],
+)
+def test_an_outage_during_uninstall_names_the_cluster_and_the_next_step(stderr: str) -> None:
+    error = expect(classify(stderr, UNINSTALL), ClusterUnreachable)
+    assert error.message.startswith("helm uninstall of 'shop' stopped: ")
+    assert "kind-shop" in error.message
+    assert "once it answers, run the same Storedesk command again" in error.hint
+
+
+# --- helm stopped from outside -------------------------------------------------------
+
+
+def test_helm_cancelled_by_someone_else_says_so() -> None:
+    # helm's answer to SIGTERM/SIGINT: "Release shop has been cancelled." on stdout, then
+    stderr = "Error: UPGRADE FAILED: context canceled\n"
+    error = expect(classify(stderr), HelmFailed)
+    assert "was cancelled: helm was sent SIGTERM or SIGINT, not by Storedesk" in error.message

@@ -1,4 +1,5 @@
-"""Reading helm's JSON, the private values file, helm's clean environment, the process cap.
+"""Reading helm's JSON, the values document helm reads from stdin, removing the values
+folders older versions left behind, helm's clean environment, the process cap.
 
 The JSON texts were printed by helm v3.19.0 and v4.1.4 (identical for both) from releases
 loaded into helm's memory storage driver."""
@@ -6,7 +7,9 @@ loaded into helm's memory storage driver."""
 from __future__ import annotations
 
 import json
-import stat
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -17,11 +20,12 @@ import pytest
 from storedesk.cluster.helm import (
     ProcessSlots,
     ReleaseInfo,
+    _values_document,
     helm_env,
     parse_history,
     parse_list,
     parse_release,
-    private_values_file,
+    remove_stale_values_dirs,
 )
 from storedesk.errors import InvalidInput
 
@@ -92,23 +96,57 @@ def test_history_json() -> None:
     )
 
 
-def test_values_file_is_private_and_removed(tmp_path: Path) -> None:
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
+def test_values_document_keeps_yaml_words_as_strings() -> None:
     values = {"db": {"password": "no"}, "admin": {"user": "yes"}}
-    with private_values_file(values, {"XDG_RUNTIME_DIR": str(runtime)}) as path:
-        assert path.parent.parent == runtime
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-        # JSON keeps "no"/"yes" strings (plain YAML would turn them into booleans).
-        assert json.loads(path.read_text()) == values
-    assert not path.exists() and list(runtime.iterdir()) == []
+    # JSON keeps "no"/"yes" strings (plain YAML would turn them into booleans).
+    assert json.loads(_values_document(values)) == values
 
 
-def test_values_file_removed_when_the_run_fails(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError), private_values_file({}, {"XDG_RUNTIME_DIR": str(tmp_path)}):
-        raise RuntimeError("helm failed")
+def _old_values_dir(parent: Path, name: str, age: float = 120.0) -> Path:
+    """A folder as Storedesk 0.1 left it: storedesk-helm-*/values.json, `age` seconds old."""
+    folder = parent / f"storedesk-helm-{name}"
+    folder.mkdir(mode=0o700)
+    (folder / "values.json").write_text('{"auth": {"adminPassword": "old-secret"}}')
+    then = time.time() - age
+    os.utime(folder, (then, then))
+    return folder
+
+
+def test_values_folders_of_dead_runs_are_removed(tmp_path: Path) -> None:
+    abandoned = _old_values_dir(tmp_path, "abandoned")
+    assert remove_stale_values_dirs({}, [tmp_path]) == [abandoned]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_values_folders_that_may_be_in_use_or_not_ours_stay(tmp_path: Path) -> None:
+    fresh = _old_values_dir(tmp_path, "fresh", age=0)  # an old version may be starting helm
+    in_use = _old_values_dir(tmp_path, "inuse")
+    other = _old_values_dir(tmp_path, "other")
+    (other / "notes.txt").write_text("not what Storedesk writes")
+    plain_file = tmp_path / "storedesk-helm-file"
+    plain_file.write_text("a file, not a folder")
+    unrelated = tmp_path / "helm-abc"
+    unrelated.mkdir()
+    # A running process naming the folder in its argv, as helm names its values file.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", str(in_use / "values.json")]
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while str(in_use).encode() not in Path(f"/proc/{holder.pid}/cmdline").read_bytes():
+            assert time.monotonic() < deadline, "the holder never started"
+            time.sleep(0.01)
+        assert remove_stale_values_dirs({}, [tmp_path]) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert {p.name for p in tmp_path.iterdir()} == {
+        fresh.name,
+        in_use.name,
+        other.name,
+        plain_file.name,
+        unrelated.name,
+    }
 
 
 def test_helm_env_is_clean() -> None:
