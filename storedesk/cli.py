@@ -739,9 +739,10 @@ def record_json(record: Any) -> dict[str, Any]:
 
 def progress_printer(write: Callable[[str], None]) -> Progress:
     """Progress callback printing one line per step."""
+    from storedesk.provisioning.events import Outcome
 
     def show(entry: LogEntry) -> None:
-        if entry.step == "operation" and entry.outcome == "started":
+        if entry.step == "operation" and entry.outcome == Outcome.STARTED:
             return
         took = f" ({entry.duration:.1f}s)" if entry.duration is not None else ""
         write(f"{entry.step:<11} {entry.outcome:<6} {entry.message}{took}")

@@ -46,6 +46,7 @@ from storedesk.errors import (
 from storedesk.provisioning import inventory
 from storedesk.provisioning.credentials import MESSAGES, Found
 from storedesk.provisioning.engines import chart_path, engines
+from storedesk.provisioning.events import Outcome
 from storedesk.provisioning.failfast import FailFast
 from storedesk.provisioning.locks import Lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
@@ -131,7 +132,7 @@ class Create:
                 with Operation(self.service.log, name, OperationKind.CREATE, progress) as op:
                     op.note(
                         "validate",
-                        "ok",
+                        Outcome.OK,
                         f"name '{name}', engine {chosen.name}, domain {resolved['domain']}",
                     )
                     with op.step("namespace", f"adopted namespace {ns_name}") as step:
@@ -340,7 +341,7 @@ class Create:
         )
 
     def _wait_for_cluster(self, op: Operation, deadline: float) -> None:
-        op.note("helm", "info", "the cluster stopped answering; waiting for it to come back")
+        op.note("helm", Outcome.INFO, "the cluster stopped answering; waiting for it to come back")
         with op.step("recover", "the cluster answers again") as step:
             while True:
                 try:

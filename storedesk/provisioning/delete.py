@@ -26,7 +26,7 @@ from storedesk.errors import (
     StoredeskError,
     StoreNotFound,
 )
-from storedesk.provisioning.events import LogEntry
+from storedesk.provisioning.events import LogEntry, Outcome
 from storedesk.provisioning.locks import Lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
 
@@ -103,7 +103,7 @@ class Delete:
                 if not wait:
                     op.note(
                         "keyring",
-                        "info",
+                        Outcome.INFO,
                         "the keyring entry goes once the namespace is "
                         "gone (checked on the next look)",
                     )
@@ -148,13 +148,13 @@ class Delete:
         except KeyringUnavailable as e:
             op.note(
                 "keyring",
-                "failed",
+                Outcome.FAILED,
                 f"the store is gone, but its saved credentials could "
                 f"not be removed: {e}; delete the store again once the keyring answers",
                 kind="keyring",
             )
             return
-        op.note("keyring", "ok", f"removed the saved credentials ({why})")
+        op.note("keyring", Outcome.OK, f"removed the saved credentials ({why})")
 
     def finish(self, present: set[str]) -> None:
         """Remove the keyring entries of stores deleted without --wait, now that they are
@@ -192,6 +192,6 @@ def _keyring_cleanup_pending(entries: list[LogEntry]) -> bool:
     keyring = [e for e in steps if e.step == "keyring"]
     return (
         bool(keyring)
-        and keyring[-1].outcome == "info"
+        and keyring[-1].outcome == Outcome.INFO
         and steps[-1].operation == OperationKind.DELETE
     )

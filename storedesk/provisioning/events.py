@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
@@ -31,8 +32,19 @@ from storedesk.errors import DataDirUnavailable
 # About 1,300 entries (some 60 operations) per generation: a store's log stays under 512 KiB.
 MAX_BYTES = 256 * 1024
 _BLOCK = 8192  # bytes read at a time, backwards from a file's end
-_FINISHED = ("ok", "failed")
 _ENTRY_START = b'{"time": '  # how to_json begins every line
+
+
+class Outcome(StrEnum):
+    """How a step of an operation ended (the event log's `outcome`)."""
+
+    STARTED = "started"
+    OK = "ok"
+    FAILED = "failed"
+    INFO = "info"  # a note: neither a step's start nor its end
+
+
+_FINISHED = (Outcome.OK, Outcome.FAILED)
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ class LogEntry:
     store: str
     operation: str  # create, delete, upgrade, rollback, status
     step: str  # "operation" for its start and end; validate, lock, helm, wait, keyring, ...
-    outcome: str  # started, ok, failed, info
+    outcome: str  # an Outcome, as the log line recorded it
     message: str
     duration: float | None = None  # seconds, for finished steps
     error_kind: str | None = None  # helm, timeout, cluster, keyring, ... (for failures)
@@ -72,7 +84,7 @@ class LogEntry:
     @property
     def starts_operation(self) -> bool:
         """This entry opens an operation."""
-        return self.step == "operation" and self.outcome == "started"
+        return self.step == "operation" and self.outcome == Outcome.STARTED
 
     @property
     def ends_operation(self) -> bool:
@@ -219,8 +231,8 @@ def _operation_fact(
     return OperationFact(
         finished.operation,
         running=False,
-        failed=finished.outcome == "failed",
-        error=finished.message if finished.outcome == "failed" else None,
+        failed=finished.outcome == Outcome.FAILED,
+        error=finished.message if finished.outcome == Outcome.FAILED else None,
         error_kind=finished.error_kind,
         finished=finished.time,
     )

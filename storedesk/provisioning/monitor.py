@@ -22,7 +22,7 @@ from typing import Any
 from storedesk.domain.models import OperationKind, Phase, StoreRecord, StoreStatus
 from storedesk.errors import StoredeskError
 from storedesk.provisioning import inventory
-from storedesk.provisioning.events import LogEntry, now
+from storedesk.provisioning.events import LogEntry, Outcome, now
 from storedesk.provisioning.inventory import FEEDS, FactsCache, Feed
 from storedesk.provisioning.reachability import Reachability
 from storedesk.provisioning.service import ClusterInfo, StoreService
@@ -241,7 +241,7 @@ class StatusMonitor:
                     record.name,
                     OperationKind.STATUS,
                     "status",
-                    "info",
+                    Outcome.INFO,
                     f"{_describe(old)} -> {_describe(new)}",
                 )
             )

@@ -20,7 +20,7 @@ from storedesk.errors import (
     StoreBusy,
     StoredeskError,
 )
-from storedesk.provisioning.events import EventLog, LogEntry, now
+from storedesk.provisioning.events import EventLog, LogEntry, Outcome, now
 
 Progress = Callable[[LogEntry], None]
 
@@ -81,7 +81,7 @@ class Operation:
     def note(
         self,
         step: str,
-        outcome: str,
+        outcome: Outcome,
         message: str,
         duration: float | None = None,
         kind: str | None = None,
@@ -94,7 +94,7 @@ class Operation:
 
     def __enter__(self) -> Operation:
         self._started = time.monotonic()
-        self.note("operation", "started", f"{self.kind} {self.store}")
+        self.note("operation", Outcome.STARTED, f"{self.kind} {self.store}")
         return self
 
     def __exit__(
@@ -102,9 +102,9 @@ class Operation:
     ) -> None:
         took = time.monotonic() - self._started
         if exc is None:
-            self.note("operation", "ok", f"{self.kind} {self.store} finished", took)
+            self.note("operation", Outcome.OK, f"{self.kind} {self.store} finished", took)
         else:
-            self.note("operation", "failed", describe_error(exc), took, error_kind(exc))
+            self.note("operation", Outcome.FAILED, describe_error(exc), took, error_kind(exc))
 
     @contextlib.contextmanager
     def step(self, name: str, message: str) -> Iterator[Step]:
@@ -114,7 +114,11 @@ class Operation:
             yield current
         except BaseException as e:
             self.note(
-                name, "failed", describe_error(e), time.monotonic() - current.started, error_kind(e)
+                name,
+                Outcome.FAILED,
+                describe_error(e),
+                time.monotonic() - current.started,
+                error_kind(e),
             )
             raise
-        self.note(name, "ok", current.message, time.monotonic() - current.started)
+        self.note(name, Outcome.OK, current.message, time.monotonic() - current.started)

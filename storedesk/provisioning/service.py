@@ -57,7 +57,7 @@ from storedesk.provisioning.create import Create, last_deployed
 from storedesk.provisioning.credentials import StoreCredentials
 from storedesk.provisioning.delete import Delete
 from storedesk.provisioning.engines import engines
-from storedesk.provisioning.events import EventLog, LogEntry
+from storedesk.provisioning.events import EventLog, LogEntry, Outcome
 from storedesk.provisioning.forwards import Forwards
 from storedesk.provisioning.locks import Lease, LocalLock, live_lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
@@ -243,7 +243,7 @@ class StoreService:
         with local_lock(self.settings.data_dir, self.target.context, name, OperationKind.RECOVER):
             credentials, where = self.store_credentials.recover(name, self.engine_of(name))
             with Operation(self.log, name, OperationKind.RECOVER) as op:
-                op.note("credentials", "ok", f"recovered the passwords from {where}")
+                op.note("credentials", Outcome.OK, f"recovered the passwords from {where}")
         return credentials, where
 
     def engine_of(self, name: str) -> Engine:
