@@ -185,6 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_code
     except KeyboardInterrupt as e:
         return _interrupted(args, e)
+    except BrokenPipeError:
+        # The reader went away (`storedesk events x | head -1`): it has what it wanted.
+        # Later writes, and Python's flush at exit, must not fail on the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     finally:
         _restore_signals(previous)
 
@@ -594,14 +600,15 @@ def cmd_delete(args: argparse.Namespace) -> int:
         )
         if input(f"Type the store name ({name}) to confirm: ").strip() != name:
             raise InvalidInput("not confirmed; nothing was deleted")
-    _service(args).delete(
+    started = _service(args).delete(
         name, wait=args.wait, timeout=args.timeout, progress=progress_printer(_err)
     )
-    print(
-        f"store {name}: deleted"
-        if args.wait
-        else f"store {name}: deletion started (namespace terminating)"
-    )
+    if args.wait:
+        print(f"store {name}: deleted")
+    elif started:
+        print(f"store {name}: deletion started (namespace terminating)")
+    else:
+        print(f"store {name}: already being deleted (namespace terminating)")
     return 0
 
 

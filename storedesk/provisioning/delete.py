@@ -50,15 +50,15 @@ class Delete:
         timeout: float | None = None,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
-    ) -> None:
-        """Uninstall, delete the namespace, and (once it is gone) the keyring entry.
+    ) -> bool:
+        """Uninstall, delete the namespace, and (once it is gone) the keyring entry; False
+        when the store was being deleted already (without wait there is nothing to start).
         Setting `cancel` stops helm; a namespace already being deleted stays so."""
         timeout = self.service.settings.timeout if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
         ns_name = store_namespace(name)
-        helm = (
-            self.service.helm
-        )  # HelmUnavailable before anything changes (the store stays as it is)
+        # HelmUnavailable before anything changes (the store stays as it is).
+        helm = self.service.helm
         with local_lock(
             self.service.settings.data_dir, self.service.target.context, name, OperationKind.DELETE
         ):
@@ -73,7 +73,7 @@ class Delete:
                     )
                 with Operation(self.service.log, name, OperationKind.DELETE, progress) as op:
                     self._forget_credentials(op, name, key, "the namespace was already gone")
-                return
+                return True
             if not convert.is_managed(namespace):
                 raise NameTaken(
                     f"namespace {ns_name} is not managed by Storedesk; Storedesk never touches it"
@@ -85,8 +85,11 @@ class Delete:
                 truth = self.service.store_credentials.in_cluster(name, engine)
                 if truth is not None:
                     self.service.store_credentials.adopt_legacy(key, truth, engine)
+            terminating = bool(namespace["metadata"].get("deletionTimestamp"))
+            if terminating and not wait:
+                return False  # a delete already runs its course: a second one adds nothing
             lease = Lease(self.service.kube, ns_name, OperationKind.DELETE)
-            if not namespace["metadata"].get("deletionTimestamp"):
+            if not terminating:
                 lease.acquire(namespace)
             with Operation(self.service.log, name, OperationKind.DELETE, progress) as op:
                 try:
@@ -107,9 +110,10 @@ class Delete:
                         "the keyring entry goes once the namespace is "
                         "gone (checked on the next look)",
                     )
-                    return
+                    return True
                 self._wait_gone(op, ns_name, timeout, cancel)
                 self._forget_credentials(op, name, key, f"namespace {ns_name} is gone")
+        return True
 
     def _wait_gone(
         self, op: Operation, ns_name: str, timeout: float, cancel: threading.Event | None = None

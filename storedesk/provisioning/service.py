@@ -307,10 +307,11 @@ class StoreService:
         timeout: float | None = None,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
-    ) -> None:
-        """Uninstall, delete the namespace, and (once it is gone) the keyring entry.
-        Setting `cancel` stops helm; a namespace already being deleted stays so."""
-        Delete(self).run(name, wait=wait, timeout=timeout, progress=progress, cancel=cancel)
+    ) -> bool:
+        """Uninstall, delete the namespace, and (once it is gone) the keyring entry; False
+        when the store was being deleted already. Setting `cancel` stops helm; a namespace
+        already being deleted stays so."""
+        return Delete(self).run(name, wait=wait, timeout=timeout, progress=progress, cancel=cancel)
 
     def reconcile(self, present: Iterable[StoreRecord]) -> None:
         """Finish what earlier operations left for later, given the stores the cluster lists

@@ -159,3 +159,58 @@ def test_a_host_another_ingress_serves_is_refused_before_anything_changes(
         "NotFound"
         in run_tool(HELM4.kubectl, sim, "get", "namespace", f"store-{name}", check=False).stderr
     )
+
+
+def test_output_cut_short_by_the_reader_is_no_error(sim, tmp_path: Path) -> None:
+    # `storedesk contexts -o json | head -1`: the reader is gone before all is written.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "STOREDESK_DATA_DIR": str(tmp_path)}
+    argv = [sys.executable, "-m", "storedesk", "--kubeconfig", str(sim.kubeconfig)]
+    for args in (["contexts", "-o", "json"], ["events", "nobody", "-o", "json"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader has gone
+        try:
+            writer = subprocess.run(
+                [*argv, *args],
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        finally:
+            os.close(write_end)
+        assert writer.returncode == 0, writer.stderr
+        assert "Traceback" not in writer.stderr and "BrokenPipe" not in writer.stderr
+
+
+def test_a_second_delete_says_the_store_is_already_being_deleted(sim, tmp_path: Path) -> None:
+    name = unique_store()
+    ns = f"store-{name}"
+    assert storedesk(sim, "create", name, data_dir=tmp_path).returncode == 0
+    held = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "held", "namespace": ns, "finalizers": ["example.com/hold"]},
+    }
+    run_tool(HELM4.kubectl, sim, "apply", "-f", "-", input=json.dumps(held))
+    first = storedesk(sim, "delete", name, "--yes", data_dir=tmp_path)
+    assert "deletion started" in first.stdout
+    second = storedesk(sim, "delete", name, "--yes", data_dir=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert f"store {name}: already being deleted" in second.stdout
+    run_tool(
+        HELM4.kubectl,
+        sim,
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":null}}',
+    )
