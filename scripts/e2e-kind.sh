@@ -11,7 +11,8 @@
 #   --dry-run         DRY_RUN=1: check the tools and inputs, print the plan and the first
 #                     Docker step's commands, create nothing
 #   --keep            KEEP=1: keep the cluster and the work folder afterwards
-#   E2E_ENGINES       engines to prove, space-separated (default: woocommerce)
+#   E2E_ENGINES       engines to prove, space-separated (default: woocommerce;
+#                     "woocommerce medusa" proves both, "medusa" the Medusa store only)
 #   E2E_ARTIFACTS     folder for diagnostics when a step fails
 #   E2E_CREATE_TIMEOUT  seconds for `storedesk create --wait` (default 900)
 #
@@ -26,6 +27,8 @@ E2E_USAGE="$(sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0")"
 source "$(dirname "$0")/lib/e2e.sh"
 # shellcheck source=lib/woocommerce.sh
 source "$(dirname "$0")/lib/woocommerce.sh"
+# shellcheck source=lib/medusa.sh
+source "$(dirname "$0")/lib/medusa.sh"
 
 CLUSTER=storedesk-e2e
 KUBE_CONTEXT="kind-${CLUSTER}"

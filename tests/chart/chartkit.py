@@ -61,20 +61,35 @@ def run_helm(
     )
 
 
-def template_args(tmp_path: Path, *extra_files: Path, values: dict | None = None) -> list[str]:
+def template_args(
+    tmp_path: Path,
+    *extra_files: Path,
+    values: dict | None = None,
+    chart: Path = CHART,
+    secrets: dict | None = None,
+) -> list[str]:
     """`helm template` arguments for the test store, secret values in a 0600 file."""
-    files = [*extra_files, values_file(tmp_path, {**PLAIN_VALUES, **SECRET_VALUES})]
+    secret_values = SECRET_VALUES if secrets is None else secrets
+    files = [*extra_files, values_file(tmp_path, {**PLAIN_VALUES, **secret_values})]
     if values:
         files.append(values_file(tmp_path, values, "overrides.yaml"))
-    args = ["template", STORE, str(CHART), "--namespace", NAMESPACE]
+    args = ["template", STORE, str(chart), "--namespace", NAMESPACE]
     for path in files:
         args += ["--values", str(path)]
     return args
 
 
-def render(helm, tmp_path: Path, *extra_files: Path, values: dict | None = None) -> list[dict]:
+def render(
+    helm,
+    tmp_path: Path,
+    *extra_files: Path,
+    values: dict | None = None,
+    chart: Path = CHART,
+    secrets: dict | None = None,
+) -> list[dict]:
     """The chart's manifests for the test store (fails the test when helm fails)."""
-    result = run_helm(helm, template_args(tmp_path, *extra_files, values=values), tmp_path)
+    args = template_args(tmp_path, *extra_files, values=values, chart=chart, secrets=secrets)
+    result = run_helm(helm, args, tmp_path)
     if result.returncode != 0:
         pytest.fail(f"helm template failed:\n{result.stderr}")
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
