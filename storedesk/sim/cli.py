@@ -148,6 +148,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="delay added to every API request",
     )
     parser.add_argument(
+        "--ingress-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="also act as the cluster's ingress controller on 127.0.0.1:PORT "
+        "(0 picks a free port; IngressClass storedesk-sim, the default class)",
+    )
+    parser.add_argument(
         "--state",
         type=Path,
         default=None,
@@ -235,6 +243,8 @@ def _check_listen(host: str, port: int) -> None:
 def check_setup(args: argparse.Namespace, kubeconfig: Path) -> None:
     """Refuse, before anything starts, files and an address the simulator cannot use."""
     _check_listen(args.host, args.port)
+    if args.ingress_port:
+        _check_listen("127.0.0.1", args.ingress_port)
     if args.state is not None:
         _check_state(args.state)
     _check_kubeconfig(kubeconfig)
@@ -258,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
         kubeconfig=kubeconfig,
         state_file=args.state,
         timing=Timing(ready_delay=args.ready_delay),
+        ingress_port=args.ingress_port,
     )
     for pattern, reason in args.fail_image:
         sim.faults.fail_image(pattern, reason)
@@ -276,6 +287,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  kubeconfig: {sim.kubeconfig} (context {sim.context})")
     print(f"  try:  kubectl --kubeconfig {sim.kubeconfig} --context {sim.context} get nodes")
     print(f"        export KUBECONFIG={sim.kubeconfig}; helm list -A")
+    if sim.ingress is not None:
+        print(
+            f"  ingress: {sim.ingress.url} (IngressClass storedesk-sim); a store host "
+            f"answers at http://HOST:{sim.ingress.port}/"
+        )
     if args.state:
         print(f"  state: {args.state}")
     print(

@@ -361,8 +361,14 @@ class Handler(BaseHTTPRequestHandler):
             )
 
     def _pod_connect(self, namespace: str, name: str, what: str, query: dict[str, str]) -> None:
-        """exec, attach and portforward: checked as the server checks them, then refused
-        plainly, because no container runs here to connect to."""
+        """exec and attach: checked as the server checks them, then refused plainly,
+        because no container runs here to connect to. portforward reaches the containers'
+        simulated responders (storedesk.sim.portforward)."""
+        if what == "portforward":
+            from storedesk.sim import portforward
+
+            portforward.serve(self, namespace, name, query)
+            return
         pod_type = res.lookup("", "v1", "pods")
         assert pod_type is not None
         self._authorize("create", Route(pod_type, namespace, name, what))

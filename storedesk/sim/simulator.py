@@ -34,6 +34,7 @@ from storedesk.sim.controllers.loop import ControllerManager, Timing
 from storedesk.sim.controllers.volumes import Volumes
 from storedesk.sim.controllers.workloads import Workloads
 from storedesk.sim.faults import Faults
+from storedesk.sim.ingress import IngressController
 from storedesk.sim.server import ServerContext, SimHTTPServer
 from storedesk.sim.store import Store
 
@@ -53,7 +54,10 @@ class Simulator:
         state_file: str | Path | None = None,
         context: str = CONTEXT,
         timing: Timing | None = None,
+        ingress_port: int | None = None,
     ) -> None:
+        """`ingress_port`: also act as the cluster's ingress controller on
+        127.0.0.1:PORT (0: a free port; None: not at all). See storedesk.sim.ingress."""
         self.host = host
         self.context = context
         self.timing = timing or Timing(ready_delay=ready_delay)
@@ -70,6 +74,9 @@ class Simulator:
         Kubelet(self.controllers)
         Workloads(self.controllers)
         Housekeeping(self.controllers)
+        self.ingress: IngressController | None = None
+        if ingress_port is not None:
+            self.ingress = IngressController(self.controllers, ingress_port)
         Volumes(self.controllers)
         EndpointSlices(self.controllers)
         Autoscalers(self.controllers)
@@ -98,6 +105,8 @@ class Simulator:
         else:
             self._resume()
         self._listen()
+        if self.ingress is not None:
+            self.ingress.start()
         write_kubeconfig(self.kubeconfig, self.url, self.context)
         if self.state_file:
             self._saver = threading.Thread(target=self._save_loop, name="sim-state", daemon=True)
@@ -108,6 +117,8 @@ class Simulator:
         """Stop serving; save state when --state was given."""
         self._stopping.set()
         self._close_server()
+        if self.ingress is not None:
+            self.ingress.stop()
         self.controllers.stop()
         if self.state_file:
             self.save_state()

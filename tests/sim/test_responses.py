@@ -193,7 +193,6 @@ def running_pod(sim, kubectl):
     [
         (["exec", "p", "--", "ls"], "exec"),
         (["attach", "p"], "attach"),
-        (["port-forward", "pod/p", ":80"], "port-forward"),
     ],
 )
 def test_streaming_to_a_container_says_the_simulator_runs_none(
