@@ -103,6 +103,8 @@ def _access(spec: Obj, faults: Faults) -> Obj:
         return {"allowed": True, "reason": _ALLOWED_BY}
     verb = str(attributes.get("verb") or "")
     resource = str(attributes.get("resource") or "")
+    if attributes.get("subresource"):  # RBAC names a subresource as "pods/portforward"
+        resource += f"/{attributes['subresource']}"
     namespace = str(attributes.get("namespace") or "") or None
     if faults.denied(verb, resource, namespace):
         return {"allowed": False}

@@ -458,3 +458,17 @@ def test_kubectl_carries_a_large_body(sim, core, wordpress, version: str, websoc
         head, _, body = read_to_end(sock).partition(b"\r\n\r\n")
     assert f"Content-Length: {BULK}".encode() in head
     assert body == bytes(BULK)
+
+
+@pytest.mark.parametrize("version", ["1.32", "1.35"])
+def test_kubectl_auth_can_i_sees_the_port_forward_denial(sim, version: str) -> None:
+    sim.faults.deny("create", "pods/portforward", "default")
+    argv = [str(kubectl_of(version)), "--kubeconfig", str(sim.kubeconfig), "--context"]
+    argv += [sim.context, "auth", "can-i", "-n", "default", "create"]
+    asked = {
+        " ".join(what): subprocess.run(
+            [*argv, *what], capture_output=True, text=True, timeout=60, check=False
+        ).stdout
+        for what in (["pods", "--subresource=portforward"], ["pods"])
+    }
+    assert asked == {"pods --subresource=portforward": "no\n", "pods": "yes\n"}
