@@ -336,6 +336,8 @@ def _operation_failure(
         reason = "timeout"
     elif op.error_kind == "helm":
         reason = "helm error"
+    elif op.error_kind == "interrupted":
+        reason = f"{op.kind} interrupted"
     else:
         reason = f"{op.kind} failed"
     warning = _last_warning(events, now) if reason == "timeout" else None

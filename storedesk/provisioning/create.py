@@ -171,6 +171,9 @@ class Create:
                         except ClusterUnreachable:
                             # An outage mid-create: wait for the cluster, then converge
                             # (helm may have left a pending release behind: look first).
+                            # Within the create's deadline, however the cluster answers.
+                            if time.monotonic() > deadline:
+                                raise
                             fresh = False
                             self._wait_for_cluster(op, deadline)
                         except HelmTimeout as e:

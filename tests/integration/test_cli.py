@@ -73,6 +73,8 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
         "created",
         "release_revision",
         "release_status",
+        "access",
+        "reachable",
     }
     hidden = json.loads(storedesk(sim, "credentials", name, "-o", "json", data_dir=tmp_path).stdout)
     assert hidden["admin_password"] == "********"
@@ -226,7 +228,8 @@ def test_helm_runs_niced_and_no_password_reaches_argv_logs_or_events(sim, tmp_pa
                 except OSError:
                     continue
                 seen.add(text)
-                if text.split(" ")[0].endswith("/helm") and " upgrade " in text:
+                # Only this store's helm: other tests may run helm at the same time.
+                if text.split(" ")[0].endswith("/helm") and " upgrade " in text and name in text:
                     niceness.add(int(stat.rsplit(")", 1)[1].split()[16]))
             time.sleep(0.01)
 

@@ -685,3 +685,17 @@ def test_a_namespace_terminating_for_long_says_it_is_stuck_and_what_holds_it() -
     status = derive_status(silent, [], [], None, [], None, now=NOW)
     assert status.reason == "stuck terminating"
     assert "the cluster does not say what holds it" in status.detail
+
+
+def test_an_interrupted_create_says_it_was_interrupted() -> None:
+    stopped = OperationFact(
+        "create",
+        running=False,
+        failed=True,
+        error="interrupted by SIGINT; stopped",
+        error_kind="interrupted",
+        finished=NOW - timedelta(minutes=5),
+    )
+    status = derive_status(NS, [], [], None, [], stopped, now=NOW)
+    assert (status.phase, status.reason) == (Phase.FAILED, "create interrupted")
+    assert status.next_steps == (NextStep.RETRY_CREATE, NextStep.DELETE)
