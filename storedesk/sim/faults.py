@@ -72,8 +72,8 @@ class Faults:
         return None
 
     def deny(self, verb: str, resource: str, namespace: str | None = None) -> None:
-        """Answer 403 Forbidden to `verb` on `resource` (e.g. "create", "namespaces"). A
-        subresource is named as RBAC names it ("pods/portforward"): denying "pods" leaves
+        """Answer 403 Forbidden to `verb` on `resource` (e.g. "create", "namespaces").
+        Port-forward is checked as RBAC names it, "pods/portforward": denying "pods" leaves
         it alone, as a Role granting pods/portforward apart from pods would."""
         with self._lock:
             self._denials.append(Denial(verb, resource, namespace))
