@@ -1,0 +1,61 @@
+"""Storedesk knows Medusa as data (issue 14): its manifest parses, and what Storedesk passes
+for a new store (the option values and freshly generated credentials) renders the chart,
+each credential landing in the Secret under the key the manifest names."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import yaml
+
+from storedesk.domain.engines import parse_manifest
+from storedesk.provisioning.engines import engines
+from tests.chart.chartkit import run_helm, values_file
+from tests.chart.medusakit import CHART
+
+MANIFEST = parse_manifest(yaml.safe_load((CHART / "engine.yaml").read_text()), str(CHART))
+
+
+def test_medusa_is_an_engine_of_this_installation():
+    medusa = engines({}).get("medusa")
+    assert medusa.display_name == "Medusa"
+    assert medusa.admin_url("shop") == "http://shop.localhost/app/"
+    assert [c.name for c in medusa.components] == ["server", "database", "redis", "setup"]
+    # New store lists WooCommerce first, then Medusa.
+    assert [e.name for e in engines({}).all()][:2] == ["woocommerce", "medusa"]
+
+
+def test_the_first_install_line_says_time_memory_and_internet():
+    text = MANIFEST.first_install
+    assert "minutes" in text and "2 GB" in text and "internet" in text
+
+
+def test_the_admin_logs_in_by_email():
+    credentials = MANIFEST.generate_credentials("shop", {"domain": "shops.test"})
+    assert credentials.admin_user == credentials.admin_email == "admin@shop.shops.test"
+    generated = {f.name for f in MANIFEST.credential_fields if f.generate}
+    assert generated == {
+        "admin_password",
+        "publishable_key",
+        "database_password",
+        "redis_password",
+        "jwt_secret",
+        "cookie_secret",
+    }
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("options", [{}, {"tls": True, "ingress_class": "nginx"}])
+def test_what_storedesk_passes_renders_the_chart(helm, tmp_path, options):
+    credentials = MANIFEST.generate_credentials("shop", options)
+    values = {**MANIFEST.values("shop", options), **MANIFEST.secret_values(credentials)}
+    args = ["template", "shop", str(CHART), "--namespace", "store-shop"]
+    args += ["--values", str(values_file(tmp_path, values))]
+    result = run_helm(helm, args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    [secret] = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Secret"]
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert MANIFEST.credentials_from_secret(secret["data"]) == credentials
+    for field in MANIFEST.credential_fields:
+        assert data[field.secret_key] == credentials[field.name]
