@@ -255,3 +255,27 @@ def test_storedesk_sim_refuses_an_ingress_port_in_use(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert result.stderr.startswith(f"storedesk sim: cannot listen on 127.0.0.1:{port}: ")
+
+
+@pytest.mark.helm
+def test_a_medusa_store_installed_by_helm_answers_health_through_the_ingress(
+    sim, kubectl, tmp_path: Path
+) -> None:
+    from tests.chart.chartkit import NAMESPACE, PLAIN_VALUES, STORE, values_file
+    from tests.chart.medusakit import CHART, SECRET_VALUES
+
+    values = values_file(tmp_path, {**PLAIN_VALUES, **SECRET_VALUES})
+    helm = helm_binary("4")
+    run_tool(
+        helm.path, sim, "upgrade", "--install", STORE, str(CHART), "--namespace", NAMESPACE,
+        "--create-namespace", "--timeout", "2m", "--values", str(values), timeout=170,
+    )  # fmt: skip
+    run_tool(
+        kubectl, sim, "wait", "--for=condition=Available", "deployment", "--all",
+        "-n", NAMESPACE, "--timeout=60s",
+    )  # fmt: skip
+    assert ask(sim, f"{STORE}.localhost:{sim.ingress.port}", "/health") == (200, b"OK")
+    status, page = ask(sim, f"{STORE}.localhost", "/app")
+    assert status == 200
+    assert f"<dd>{STORE}</dd>".encode() in page
+    assert b"<dd>medusa</dd>" in page and b"WooCommerce" not in page  # the engine label
