@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from storedesk.sim import admission, defaults, patch, validation
+from storedesk.sim import admission, defaults, managed, patch, validation
 from storedesk.sim import apply as ssa
 from storedesk.sim import resources as res
 from storedesk.sim import schema as schemas
@@ -30,6 +30,7 @@ from storedesk.sim.errors import (
     bad_request,
     conflict,
     forbidden,
+    invalid,
     not_found,
 )
 from storedesk.sim.resources import ResourceType
@@ -89,6 +90,9 @@ class WriteOptions:
     dry_run: bool = False
     field_manager: str | None = None
     force: bool = False
+    # The User-Agent an update is recorded under when it names no manager; None for the
+    # simulator's own controllers.
+    user_agent: str | None = None
 
 
 @dataclass
@@ -107,7 +111,7 @@ class Api:
         self.store = store
         self.types = res.Registry()  # built-in types plus those CRDs define
         self.index = schemas.load()
-        self._applied: dict[tuple[ResourceType, str, str, str], Obj] = {}
+        self.fields = managed.FieldManager(self.index)
         self._ip_lock = threading.Lock()
         self._next_ip = 1
         self._next_node_port = 30000
@@ -161,6 +165,7 @@ class Api:
     ) -> WriteResult:
         """POST: admit and store a new object (409 if the name exists)."""
         opts = opts or WriteOptions()
+        _check_field_manager(opts, "CreateOptions")
         body = self._check_identity(rt, namespace, body)
         with self.store.lock:
             return self._create(rt, namespace, body, opts)
@@ -177,6 +182,7 @@ class Api:
     ) -> WriteResult:
         """PUT: replace an object (or only its status), with optimistic concurrency."""
         opts = opts or WriteOptions()
+        _check_field_manager(opts, "UpdateOptions")
         body = self._check_identity(rt, namespace, body, name)
         with self.store.lock:
             old = self.store.get(rt, namespace if rt.namespaced else "", name)
@@ -199,6 +205,7 @@ class Api:
     ) -> WriteResult:
         """PATCH with any of the four patch types; apply creates missing objects."""
         opts = opts or WriteOptions()
+        _check_field_manager(opts, "PatchOptions")
         key_ns = namespace if rt.namespaced else ""
         with self.store.lock:
             old = self.store.get(rt, key_ns, name)
@@ -207,7 +214,7 @@ class Api:
             if old is None:
                 raise not_found(rt.plural, rt.group, name)
             schema = self.index.for_kind(rt.group, rt.version, rt.kind)
-            current = copy.deepcopy(old)
+            current = _copy_for_patch(old, content_type)
             if content_type == "application/json-patch+json":
                 patched = patch.apply_json_patch(current, body)
             elif content_type == "application/merge-patch+json":
@@ -323,8 +330,17 @@ class Api:
         apply: bool = False,
         patch_type: str | None = None,
         patch_body: Any = None,
+        track: Callable[[Obj, Any], Obj] | None = None,
     ) -> tuple[Obj, list[str]]:
-        """Decoding, defaulting, mutating admission, then validation (the server's order)."""
+        """Decoding, defaulting, field ownership (`track`, given the object and the
+        managedFields the request carried), mutating admission, then validation (the
+        server's order)."""
+        # managedFields are the field manager's business: decoding and defaulting them
+        # would only copy them (they are large).
+        sent_fields = obj["metadata"].get("managedFields", managed.NOT_SENT)
+        if sent_fields is not managed.NOT_SENT:
+            meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+            obj = {**obj, "metadata": meta}
         obj, warnings = validation.validate_object(
             obj,
             rt,
@@ -341,6 +357,8 @@ class Api:
             allocate_node_port=self._allocate_node_port,
             creating=creating,
         )
+        if track is not None:
+            obj = track(obj, None if sent_fields is managed.NOT_SENT else sent_fields)
         namespace = obj["metadata"].get("namespace", "")
         if creating and rt.namespaced:
             self._check_namespace_open(rt, obj, namespace)
@@ -404,12 +422,30 @@ class Api:
         opts: WriteOptions,
         *,
         apply: bool = False,
+        managed_fields: list[Obj] | None = None,
     ) -> WriteResult:
         meta = body["metadata"]
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + random_suffix()
         meta["uid"] = str(uuid.uuid4())  # before defaulting: a Job's selector names it
-        obj, warnings = self._admit(rt, body, opts, creating=True, apply=apply)
+        sent = body
+
+        def track(obj: Obj, sent_fields: Any) -> Obj:
+            if apply:
+                return _with_managed(obj, managed_fields)
+            view = _unallocated(rt, sent, obj)
+            entries = self.fields.update(
+                self._schema(rt),
+                None,
+                view,
+                self._manager(rt, opts),
+                rt.group_version,
+                sent=sent_fields,
+                now=now_iso(),
+            )
+            return _with_managed(obj, entries)
+
+        obj, warnings = self._admit(rt, body, opts, creating=True, apply=apply, track=track)
         meta = obj["metadata"]
         key_ns = namespace if rt.namespaced else ""
         if self.store.get(rt, key_ns, meta["name"]) is not None:
@@ -420,7 +456,6 @@ class Api:
             "deletionTimestamp",
             "selfLink",
             "deletionGracePeriodSeconds",
-            "managedFields",
         ):
             meta.pop(transient, None)
         meta["creationTimestamp"] = now_iso()
@@ -449,6 +484,7 @@ class Api:
         apply: bool = False,
         patch_type: str | None = None,
         patch_body: Any = None,
+        managed_fields: list[Obj] | None = None,
     ) -> WriteResult:
         meta = body["metadata"]
         name = old["metadata"]["name"]
@@ -463,11 +499,24 @@ class Api:
             )
         if subresource == "status":
             # Only status changes through /status; everything else stays as stored.
-            new = {**old, "status": body.get("status", {})}
+            new = self._track_update(
+                rt,
+                old,
+                {**old, "status": body.get("status", {})},
+                opts,
+                "status",
+                old["metadata"].get("managedFields"),
+            )
             warnings: list[str] = []
         else:
             if rt.kind == "Service":
                 body = _keep_allocations(old, body)
+
+            def track(obj: Obj, sent_fields: Any) -> Obj:
+                if apply:
+                    return _with_managed(obj, managed_fields)
+                return self._track_update(rt, old, obj, opts, subresource or "", sent_fields)
+
             new, warnings = self._admit(
                 rt,
                 body,
@@ -476,6 +525,7 @@ class Api:
                 apply=apply,
                 patch_type=patch_type,
                 patch_body=patch_body,
+                track=track,
             )
             if "status" in rt.subresources:
                 new["status"] = old.get("status", {})  # status changes only through /status
@@ -509,7 +559,6 @@ class Api:
                 )
         if _has_generation(rt) and _spec_changed(old, new):
             new_meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
-        new_meta.pop("managedFields", None)
         if _same_object(old, new):
             return WriteResult(old, warnings)  # a no-op write keeps the resourceVersion
         if opts.dry_run:
@@ -531,25 +580,80 @@ class Api:
         subresource: str | None,
     ) -> WriteResult:
         if not opts.field_manager:
-            raise bad_request("PATCH with apply requires fieldManager to be set")
+            raise invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [("fieldManager", "Required value: is required for apply patch")],
+            )
         applied = self._check_identity(rt, namespace, body, name)
+        if applied["metadata"].get("managedFields") is not None:
+            raise bad_request("metadata.managedFields must be nil")
         schema = self.index.for_kind(rt.group, rt.version, rt.kind)
-        key = (rt, namespace if rt.namespaced else "", name, opts.field_manager)
-        previous = self._applied.get(key) if old is not None else None
         merged = ssa.server_side_apply(
-            copy.deepcopy(old) if old else None, applied, previous, schema, self.index
+            copy.deepcopy(old) if old else None, applied, schema, self.index
         )
         merged = self._check_identity(rt, namespace, merged, name)
+        merged, entries = self.fields.apply(
+            self._schema(rt),
+            old,
+            merged,
+            applied,
+            opts.field_manager,
+            rt.group_version,
+            force=opts.force,
+            status_subresource="status" in rt.subresources,
+            now=now_iso(),
+        )
         if old is None:
-            result = self._create(rt, namespace, merged, opts, apply=True)
+            return self._create(rt, namespace, merged, opts, apply=True, managed_fields=entries)
+        merged["metadata"]["resourceVersion"] = (
+            applied["metadata"].get("resourceVersion") or old["metadata"]["resourceVersion"]
+        )
+        return self._update(rt, old, merged, opts, subresource, apply=True, managed_fields=entries)
+
+    def _schema(self, rt: ResourceType) -> Any:
+        """The kind's schema for the field manager (None: deduced from the values)."""
+        return self.fields.types.root(rt.group, rt.version, rt.kind)
+
+    def _manager(self, rt: ResourceType, opts: WriteOptions, subresource: str = "") -> str:
+        """Who an update is recorded under: fieldManager, else the User-Agent's first
+        word, else (our own controllers) the component a cluster would name."""
+        if opts.field_manager:
+            return opts.field_manager
+        if opts.user_agent is not None:
+            return _agent_prefix(opts.user_agent) or "unknown"
+        if subresource == "status" and rt.kind in ("Pod", "Node"):
+            return "kubelet"
+        return "kube-controller-manager"
+
+    def _track_update(
+        self,
+        rt: ResourceType,
+        old: Obj,
+        new: Obj,
+        opts: WriteOptions,
+        subresource: str,
+        sent_fields: Any = None,
+    ) -> Obj:
+        """`new` with the managedFields an update by this request's manager leaves
+        (`sent_fields`: what the request carried; None: nothing)."""
+        manager = self._manager(rt, opts, subresource)
+        if subresource == "scale":
+            entries = self.fields.scale(old, new, manager, rt.group_version)
         else:
-            merged["metadata"]["resourceVersion"] = (
-                applied["metadata"].get("resourceVersion") or old["metadata"]["resourceVersion"]
+            entries = self.fields.update(
+                self._schema(rt),
+                old,
+                new,
+                manager,
+                rt.group_version,
+                sent=sent_fields,
+                subresource=subresource,
+                status_subresource="status" in rt.subresources,
+                now=now_iso(),
             )
-            result = self._update(rt, old, merged, opts, subresource, apply=True)
-        if not opts.dry_run:
-            self._applied[key] = applied
-        return result
+        return _with_managed(new, entries)
 
     def _delete(self, rt: ResourceType, old: Obj, options: Obj) -> Obj:
         meta = old["metadata"]
@@ -587,12 +691,6 @@ class Api:
     def _remove(self, rt: ResourceType, obj: Obj, *, status: bool = False) -> Obj:
         """Remove from storage now; garbage collection of dependents follows."""
         gone = self.store.remove(rt, obj)
-        for key in [
-            k
-            for k in self._applied
-            if k[:3] == (rt, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
-        ]:
-            del self._applied[key]
         for callback in self.on_deleted:
             callback(rt, gone)
         if not status:
@@ -647,6 +745,81 @@ class Api:
 def _has_generation(rt: ResourceType) -> bool:
     """Whether the registry keeps metadata.generation (custom resources always do)."""
     return rt.kind in _GENERATION_KINDS or rt.custom is not None
+
+
+def _copy_for_patch(old: Obj, content_type: str) -> Obj:
+    """A copy to patch. Merge and strategic patches replace managedFields whole if they
+    name them at all, so the stored list is shared rather than copied; a JSON patch may
+    reach inside, so it gets a deep copy."""
+    entries = old["metadata"].get("managedFields")
+    if content_type == "application/json-patch+json" or entries is None:
+        return copy.deepcopy(old)
+    meta = {k: v for k, v in old["metadata"].items() if k != "managedFields"}
+    current = copy.deepcopy({**old, "metadata": meta})
+    current["metadata"]["managedFields"] = entries
+    return current
+
+
+def _with_managed(obj: Obj, entries: list[Obj] | None) -> Obj:
+    """`obj` carrying these managedFields (None: none at all), last in its metadata."""
+    meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+    if entries:
+        meta["managedFields"] = entries
+    return {**obj, "metadata": meta}
+
+
+def _unallocated(rt: ResourceType, sent: Obj, obj: Obj) -> Obj:
+    """A new Service as the field manager sees it: before the registry allocates its
+    addresses and ports (what the client did not send is nobody's)."""
+    if rt.kind != "Service":
+        return obj
+    sent_spec, spec = sent.get("spec") or {}, dict(obj.get("spec") or {})
+    for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+        if key not in sent_spec:
+            spec.pop(key, None)
+    sent_ports = {
+        (p.get("port"), p.get("protocol", "TCP")): p for p in sent_spec.get("ports") or []
+    }
+    ports = []
+    for port in spec.get("ports") or []:
+        if "nodePort" not in sent_ports.get((port.get("port"), port.get("protocol", "TCP")), {}):
+            port = {k: v for k, v in port.items() if k != "nodePort"}
+        ports.append(port)
+    if ports:
+        spec["ports"] = ports
+    return {**obj, "spec": spec}
+
+
+def _check_field_manager(opts: WriteOptions, options_kind: str) -> None:
+    """ValidateFieldManager: at most 128 bytes, printable characters only."""
+    manager = opts.field_manager or ""
+    causes = []
+    if len(manager.encode()) > 128:
+        causes.append(("fieldManager", "Too long: may not be more than 128 bytes"))
+    for at, char in enumerate(manager):
+        if not char.isprintable():
+            shown = json.dumps(manager, ensure_ascii=False)
+            causes.append(
+                (
+                    "fieldManager",
+                    f"Invalid value: {shown}: invalid character U+{ord(char):04X} "
+                    f"(at position {at})",
+                )
+            )
+    if causes:
+        raise invalid(options_kind, "meta.k8s.io", "", causes)
+
+
+def _agent_prefix(user_agent: str) -> str:
+    """prefixFromUserAgent: up to the first "/", printable, at most 128 bytes."""
+    out = ""
+    for char in user_agent.split("/")[0]:
+        if not char.isprintable():
+            continue
+        if len((out + char).encode()) > 128:
+            break
+        out += char
+    return out
 
 
 def _require_object(body: Any) -> Obj:
@@ -784,7 +957,7 @@ def _spec_changed(old: Obj, new: Obj) -> bool:
 
 
 def _same_object(old: Obj, new: Obj) -> bool:
-    strip = ("resourceVersion", "managedFields")
+    strip = ("resourceVersion",)
     old_meta = {k: v for k, v in old["metadata"].items() if k not in strip}
     new_meta = {k: v for k, v in new["metadata"].items() if k not in strip}
     return old_meta == new_meta and {k: v for k, v in old.items() if k != "metadata"} == {

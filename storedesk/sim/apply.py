@@ -1,13 +1,9 @@
-"""Server-side apply (PATCH with application/apply-patch+yaml), seen from one field manager.
+"""Server-side apply (PATCH with application/apply-patch+yaml): the merge.
 
-The real API server merges the applied configuration into the live object with
-sigs.k8s.io/structured-merge-diff, driven by x-kubernetes-list-type, -list-map-keys and
--map-type, then removes the fields the manager applied last time but no longer declares.
-
-Decision: we do not keep managedFields nor track ownership across managers, so there are no
-409 conflicts (force=false never fails) and a field this manager stops declaring is removed
-even when another manager set it too. Clients here (helm 4, kubectl --server-side) are the
-only managers of what they apply, so the results match what they see on a real cluster.
+The real API server checks the applied configuration against the schema, then merges it
+into the live object with sigs.k8s.io/structured-merge-diff, driven by
+x-kubernetes-list-type, -list-map-keys and -map-type. What the manager stops applying is
+removed afterwards, by ownership (storedesk.sim.managed), as are the 409 conflicts.
 """
 
 from __future__ import annotations
@@ -25,42 +21,36 @@ from storedesk.sim.schema import Schema, SchemaIndex
 # Key fields with an OpenAPI default (ContainerPort/ServicePort protocol is "TCP"); the
 # kubernetes-validate schemas drop defaults, and apply matches a missing key by its default.
 _KEY_DEFAULTS = {"protocol": "TCP"}
-_GONE = object()
 
 
 def server_side_apply(
     live: dict | None,
     applied: dict,
-    previous: dict | None,
     schema: Schema | None,
     index: SchemaIndex,
 ) -> dict:
-    """The object after `applied` is applied over `live` (None: created from `applied`)."""
+    """`applied` merged over `live` (None: created from `applied`); nothing is removed."""
     problem = _Typed(index).problem(applied, schema, "")
     if problem:
         raise _typed_patch_error(applied, problem)
     merger = _Merger(index)
-    return merger.merge_map(copy.deepcopy(live or {}), applied, previous or {}, schema)
+    return merger.merge_map(copy.deepcopy(live or {}), applied, schema)
 
 
 class _Merger:
-    """structured-merge-diff's merge of applied over live, minus what the manager dropped."""
+    """structured-merge-diff's merge of an applied configuration over the live object."""
 
     def __init__(self, index: SchemaIndex) -> None:
         self.index = index
 
-    def merge_map(self, live: dict, applied: dict, previous: dict, schema: Schema | None) -> dict:
-        """Merge applied map fields into live ones; drop previously applied ones now absent."""
+    def merge_map(self, live: dict, applied: dict, schema: Schema | None) -> dict:
+        """Merge applied map fields into live ones (an applied null clears a field)."""
         out = {}
         for key, value in live.items():
             field = self.index.property_schema(schema, key)
             if key in applied:
-                if applied[key] is not None:  # an explicit null clears the field
-                    out[key] = self.merge(value, applied[key], previous.get(key), field)
-            elif key in previous:
-                rest = self.remove(value, previous[key], field)
-                if rest is not _GONE:
-                    out[key] = rest
+                if applied[key] is not None:
+                    out[key] = self.merge(value, applied[key], field)
             else:
                 out[key] = value
         for key, value in applied.items():
@@ -68,59 +58,36 @@ class _Merger:
                 out[key] = _without_nulls(value)
         return out
 
-    def merge(self, live: Any, applied: Any, previous: Any, schema: Schema | None) -> Any:
+    def merge(self, live: Any, applied: Any, schema: Schema | None) -> Any:
         """Merge one applied value over the live one; atomic values are replaced."""
         if isinstance(live, dict) and isinstance(applied, dict) and not self.atomic_map(schema):
-            prior = previous if isinstance(previous, dict) else {}
-            return self.merge_map(live, applied, prior, schema)
+            return self.merge_map(live, applied, schema)
         if isinstance(live, list) and isinstance(applied, list):
             identity = self.identity(schema)
             if identity:
-                return self.merge_list(live, applied, previous, schema, identity)
+                return self.merge_list(live, applied, schema, identity)
         return _without_nulls(applied)
 
     def merge_list(
         self,
         live: list,
         applied: list,
-        previous: Any,
         schema: Schema | None,
         identity: Callable[[Any], str],
     ) -> list:
         """Merge a map or set list item by item, in structured-merge-diff's order."""
         item_schema = self.index.item_schema(schema)
-        dropped = {identity(i) for i in previous} if isinstance(previous, list) else set()
-        prior = {identity(i): i for i in previous} if isinstance(previous, list) else {}
         rhs = _first_by_key(applied, identity)
-        dropped -= rhs.keys()
-        lhs = {k: v for k, v in _first_by_key(live, identity).items() if k not in dropped}
+        lhs = _first_by_key(live, identity)
 
         def merged(key: str) -> Any:
             if key not in lhs:
                 return _without_nulls(rhs[key])
             if key not in rhs:
                 return lhs[key]
-            return self.merge(lhs[key], rhs[key], prior.get(key), item_schema)
+            return self.merge(lhs[key], rhs[key], item_schema)
 
         return [merged(k) for k in _merge_order(list(lhs), list(rhs))]
-
-    def remove(self, live: Any, previous: Any, schema: Schema | None) -> Any:
-        """What is left of `live` once the previously applied `previous` is taken out."""
-        if isinstance(live, dict) and isinstance(previous, dict) and not self.atomic_map(schema):
-            out = {}
-            for key, value in live.items():
-                rest = value
-                if key in previous:
-                    field = self.index.property_schema(schema, key)
-                    rest = self.remove(value, previous[key], field)
-                if rest is not _GONE:
-                    out[key] = rest
-            return out or _GONE
-        identity = self.identity(schema)
-        if isinstance(live, list) and isinstance(previous, list) and identity:
-            owned = {identity(i) for i in previous}
-            return [i for i in live if identity(i) not in owned] or _GONE
-        return _GONE
 
     def atomic_map(self, schema: Schema | None) -> bool:
         """A map replaced as a whole (x-kubernetes-map-type: atomic)."""

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 _HTML = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"))
@@ -24,13 +26,59 @@ END = "unexpected end of JSON input"
 
 def encode(value: Any) -> bytes:
     """Go's json.Encoder output for a decoded JSON value (with its trailing newline)."""
+    return _compact(value) + b"\n"
+
+
+def _compact(value: Any) -> bytes:
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     for raw, escaped in _HTML:
         if raw in text:
             text = text.replace(raw, escaped)
     if "\u2029" in text:
         text = text.replace("\u2029", "\\u2029")
-    return text.encode() + b"\n"
+    return text.encode()
+
+
+class StoredObjects:
+    """Encoded bytes of stored objects, which are never changed once stored: a list or
+    a watch sends each object's bytes again instead of encoding it again. Bounded."""
+
+    def __init__(self, limit: int = 32 * 2**20) -> None:
+        self.limit = limit
+        self._size = 0
+        self._lock = threading.Lock()
+        # id -> (object, bytes); holding the object keeps its id from being reused.
+        self._entries: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+
+    def bytes_of(self, obj: Any) -> bytes:
+        """The object's compact JSON (no newline)."""
+        key = id(obj)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] is obj:
+                self._entries.move_to_end(key)
+                return found[1]
+        data = _compact(obj)
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1])
+            self._entries[key] = (obj, data)
+            self._size += len(data)
+            while self._size > self.limit and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+        return data
+
+    def encode_list(self, listed: dict[str, Any]) -> bytes:
+        """A list object (kind, apiVersion, metadata, items) as encode() writes it."""
+        head = _compact({k: v for k, v in listed.items() if k != "items"})
+        items = b",".join(self.bytes_of(item) for item in listed.get("items") or ())
+        return head[:-1] + b',"items":[' + items + b"]}\n"
+
+    def encode_event(self, kind: str, obj: Any) -> bytes:
+        """A watch event line for a stored object."""
+        return b'{"type":' + _compact(kind) + b',"object":' + self.bytes_of(obj) + b"}\n"
 
 
 def decode(data: bytes) -> tuple[Any, list[str]]:

@@ -180,22 +180,24 @@ def apply_merge_patch(doc: dict, patch: Any) -> dict:
     if not isinstance(patch, dict):
         # v4 returns the patch itself; decoding it as an object then fails.
         raise _undecodable(patch)
-    result = copy.deepcopy(doc)
-    _merge_docs(result, copy.deepcopy(patch))
-    return result
+    return _merge_docs(doc, patch)
 
 
-def _merge_docs(doc: dict, patch: dict) -> None:
+def _merge_docs(doc: dict, patch: dict) -> dict:
+    """The merged document: new maps along the patched paths, the rest shared with `doc`
+    (which stays as it was)."""
+    out = dict(doc)
     for key, value in patch.items():
-        current = doc.get(key)
+        current = out.get(key)
         if value is None:
-            doc.pop(key, None)
+            out.pop(key, None)
         elif isinstance(current, dict) and isinstance(value, dict):
-            _merge_docs(current, value)
+            out[key] = _merge_docs(current, value)
         elif isinstance(current, dict):
-            doc[key] = value  # v4 does not prune nulls when an object becomes a non-object
+            out[key] = copy.deepcopy(value)  # v4 keeps nulls when an object turns scalar
         else:
-            doc[key] = _prune_nulls(value)
+            out[key] = _prune_nulls(value)
+    return out
 
 
 def _prune_nulls(value: Any) -> Any:
@@ -238,7 +240,19 @@ def apply_strategic_merge_patch(
             f"json: cannot unmarshal {_json_kind(patch)} into Go value of type "
             "map[string]interface {}"
         )
-    return _Strategic(index).merge_map(copy.deepcopy(doc), copy.deepcopy(patch), schema)
+    return _Strategic(index).merge_map(_copy_doc(doc), copy.deepcopy(patch), schema)
+
+
+def _copy_doc(doc: dict) -> dict:
+    """A deep copy that shares metadata.managedFields: a strategic patch replaces that
+    list whole if it names it, so it is never changed in place (and it is large)."""
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("managedFields"), list):
+        return copy.deepcopy(doc)
+    rest = {k: v for k, v in meta.items() if k != "managedFields"}
+    out = copy.deepcopy({**doc, "metadata": rest})
+    out["metadata"]["managedFields"] = meta["managedFields"]
+    return out
 
 
 class _Strategic:

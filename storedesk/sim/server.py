@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +24,7 @@ import yaml
 from storedesk.sim import discovery, gojson, openapi, protobuf, reviews, tables
 from storedesk.sim import resources as res
 from storedesk.sim.api import Api, WriteOptions
-from storedesk.sim.errors import ApiError, bad_request
+from storedesk.sim.errors import ApiError, bad_request, invalid
 from storedesk.sim.faults import Faults
 from storedesk.sim.resources import ResourceType
 from storedesk.sim.selectors import field_matcher, label_matcher
@@ -88,6 +88,8 @@ class ServerContext:
     requests: Counter[str] | None = None
     user: str = "kubernetes-admin"
     outage_503: bool = False
+    # Stored objects as JSON bytes, for lists, gets and watches that send them again.
+    encoded: gojson.StoredObjects = field(default_factory=gojson.StoredObjects)
 
 
 class SimHTTPServer(ThreadingHTTPServer):
@@ -304,12 +306,12 @@ class Handler(BaseHTTPRequestHandler):
             review = reviews.answer(rt, self._decode(body, rt), ctx.faults, ctx.user, api.types)
             self._send_json(201, review)
         elif verb == "create":
-            opts = _write_options(query)
+            opts = _write_options(query, self.headers)
             sent, warnings = self._decode_object(body, rt, opts)
             result = api.create(rt, ns, sent, opts)
             self._send_json(201, result.obj, warnings + result.warnings)
         elif verb == "update":
-            opts = _write_options(query)
+            opts = _write_options(query, self.headers)
             sent, warnings = self._decode_object(body, rt, opts)
             result = api.update(rt, ns, route.name or "", sent, opts, subresource=route.subresource)
             self._send_json(201 if result.created else 200, result.obj, warnings + result.warnings)
@@ -320,6 +322,13 @@ class Handler(BaseHTTPRequestHandler):
                     415,
                     f"the body of the request was in an unknown format - "
                     f"accepted media types include: {', '.join(_PATCH_TYPES)}",
+                )
+            if "force" in query and content_type != "application/apply-patch+yaml":
+                raise invalid(
+                    "PatchOptions",
+                    "meta.k8s.io",
+                    "",
+                    [("force", "Forbidden: may not be specified for non-apply patch")],
                 )
             patch_body = self._decode(body, rt, yaml_ok=content_type.endswith("yaml"))
             if (
@@ -333,7 +342,7 @@ class Handler(BaseHTTPRequestHandler):
                 route.name or "",
                 content_type,
                 patch_body,
-                _write_options(query),
+                _write_options(query, self.headers),
                 subresource=route.subresource,
             )
             self._send_json(201 if result.created else 200, result.obj, result.warnings)
@@ -422,7 +431,8 @@ class Handler(BaseHTTPRequestHandler):
                 name,
                 "application/merge-patch+json",
                 {"spec": {"replicas": replicas}},
-                _write_options(query),
+                _write_options(query, self.headers),
+                subresource="scale",
             )
         obj = api.get(route.rt, ns, name)
         selector = (obj.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
@@ -486,7 +496,7 @@ class Handler(BaseHTTPRequestHandler):
             self._end_stream()
             return
         for obj in initial:
-            self._write_event(self._event("ADDED", obj, rt, as_table))
+            self._write_stored("ADDED", obj, rt, as_table)
         if send_initial:
             self._write_event(self._bookmark(rt, cursor, initial_end=True))
         last_sent = time.monotonic()
@@ -506,13 +516,20 @@ class Handler(BaseHTTPRequestHandler):
             for change in changes:
                 event = _filtered(change, rt, matches)
                 if event is not None:
-                    self._write_event(self._event(event[0], event[1], rt, as_table))
+                    self._write_stored(event[0], event[1], rt, as_table)
                     last_sent = time.monotonic()
             cursor = changes[-1].rv if changes else max(cursor, newest)
             if bookmarks and time.monotonic() - last_sent > _BOOKMARK_EVERY:
                 self._write_event(self._bookmark(rt, cursor))
                 last_sent = time.monotonic()
         self._end_stream()
+
+    def _write_stored(self, kind: str, obj: dict[str, Any], rt: ResourceType, table: bool) -> None:
+        """A watch event about a stored object (its bytes reused when sent as it is)."""
+        if table or _wants_metadata(self.headers.get("Accept", "")):
+            self._write_event(self._event(kind, obj, rt, table))
+        else:
+            self._write_line(self.server.ctx.encoded.encode_event(kind, obj))
 
     def _event(
         self, kind: str, obj: dict[str, Any], rt: ResourceType, as_table: bool
@@ -541,7 +558,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _write_event(self, event: dict[str, Any]) -> None:
-        data = gojson.encode(event)
+        self._write_line(gojson.encode(event))
+
+    def _write_line(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
@@ -635,8 +654,11 @@ class Handler(BaseHTTPRequestHandler):
                 if k in ("resourceVersion", "continue", "remainingItemCount")
             }
             self._send_json(code, table)
-        else:
-            self._send_json(code, obj)
+        elif "items" in obj:  # a list of stored objects
+            self._send_bytes(code, self.server.ctx.encoded.encode_list(obj), "application/json")
+        else:  # a stored object
+            data = self.server.ctx.encoded.bytes_of(obj) + b"\n"
+            self._send_bytes(code, data, "application/json")
 
     def _send_json(self, code: int, obj: Any, warnings: list[str] | None = None) -> None:
         self._send_bytes(code, gojson.encode(obj), "application/json", warnings)
@@ -712,7 +734,7 @@ def _verb(method: str, route: Route, query: dict[str, str]) -> str:
     return {"PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]
 
 
-def _write_options(query: dict[str, str]) -> WriteOptions:
+def _write_options(query: dict[str, str], headers: Any = None) -> WriteOptions:
     validation = query.get("fieldValidation") or "Warn"
     if validation not in ("Strict", "Warn", "Ignore"):
         raise bad_request(
@@ -723,6 +745,7 @@ def _write_options(query: dict[str, str]) -> WriteOptions:
         dry_run=query.get("dryRun") == "All",
         field_manager=query.get("fieldManager"),
         force=query.get("force") == "true",
+        user_agent=(headers.get("User-Agent") or "") if headers is not None else None,
     )
 
 

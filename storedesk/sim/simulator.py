@@ -22,7 +22,7 @@ import yaml
 
 from storedesk.sim import CONTEXT, customresources
 from storedesk.sim import resources as res
-from storedesk.sim.api import Api
+from storedesk.sim.api import Api, WriteOptions
 from storedesk.sim.controllers.apiservices import APIServices
 from storedesk.sim.controllers.autoscalers import Autoscalers
 from storedesk.sim.controllers.crds import CustomResources
@@ -231,8 +231,13 @@ class Simulator:
         """The objects a fresh cluster (like a new kind cluster) has."""
         ns_type = res.lookup("", "v1", "namespaces")
         assert ns_type is not None
+        # Recorded under the components that create them on a real cluster.
+        apiserver, kubelet = (
+            WriteOptions(field_manager="kube-apiserver"),
+            WriteOptions(field_manager="kubelet"),
+        )
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
-            self.api.create(ns_type, "", {"metadata": {"name": name}})
+            self.api.create(ns_type, "", {"metadata": {"name": name}}, apiserver)
         node = res.lookup("", "v1", "nodes")
         assert node is not None
         created = self.api.create(
@@ -249,6 +254,7 @@ class Simulator:
                     },
                 }
             },
+            kubelet,
         ).obj
         self.api.update(
             node, "", NODE_NAME, {**created, "status": _node_status()}, subresource="status"
@@ -267,6 +273,7 @@ class Simulator:
                 "reclaimPolicy": "Delete",
                 "volumeBindingMode": "Immediate",
             },
+            WriteOptions(field_manager="kubectl-create"),
         )
         service = res.lookup("", "v1", "services")
         assert service is not None
@@ -284,6 +291,7 @@ class Simulator:
                     "ports": [{"name": "https", "port": 443, "targetPort": 6443}],
                 },
             },
+            apiserver,
         )
 
     def _resume(self) -> None:

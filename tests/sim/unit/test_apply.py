@@ -6,13 +6,36 @@ import copy
 
 import pytest
 
-from storedesk.sim.apply import server_side_apply
+from storedesk.sim import apply, managed
 from storedesk.sim.errors import ApiError
 from storedesk.sim.schema import load
 
 K8S = load()
 DEPLOYMENT = K8S.for_kind("apps", "v1", "Deployment")
 SERVICE = K8S.for_kind("", "v1", "Service")
+FIELDS = managed.FieldManager(K8S)
+NOW = "2026-01-01T00:00:00Z"
+
+
+def server_side_apply(
+    live: dict | None, applied: dict, previous: dict | None, schema: dict | None, index
+) -> dict:
+    """What the server stores when helm applies `applied` over `live`, having applied
+    `previous` (and owning exactly that) last time, forcing conflicts; defaulting aside."""
+    kind = (applied["apiVersion"].rpartition("/")[0], "v1", applied["kind"])
+    root = FIELDS.types.root(*kind) if schema is not None else None
+    if live is not None and previous is not None:
+        owned = managed.field_set(previous, root, FIELDS.types)
+        entry = managed.Entry(owned, applied["apiVersion"], NOW)
+        live = copy.deepcopy(live)
+        live["metadata"]["managedFields"] = managed.encode_managed(
+            {managed.Manager("helm", "Apply"): entry}
+        )
+    merged = apply.server_side_apply(live, applied, schema, index)
+    result, _ = FIELDS.apply(
+        root, live, merged, applied, "helm", applied["apiVersion"], force=True, now=NOW
+    )
+    return result
 
 
 def chart_deployment(image: str, env: list[dict], version: str) -> dict:
@@ -175,8 +198,30 @@ def test_dropping_a_whole_map_keeps_what_others_set_in_it() -> None:
     live = stored(previous)
     applied = chart_deployment("wp", FIRST_ENV, "1")
     del applied["metadata"]["annotations"]
-    result = server_side_apply(live, applied, previous, DEPLOYMENT, K8S)
+    root = FIELDS.types.root("apps", "v1", "Deployment")
+    revision = (("f", "metadata"), ("f", "annotations"), ("f", "deployment.kubernetes.io/revision"))
+    live["metadata"]["managedFields"] = managed.encode_managed(
+        {
+            managed.Manager("helm", "Apply"): managed.Entry(
+                managed.field_set(previous, root, FIELDS.types), "apps/v1", NOW
+            ),
+            managed.Manager("kube-controller-manager", "Update", "apps/v1"): managed.Entry(
+                frozenset({revision}), "apps/v1", NOW
+            ),
+        }
+    )
+    merged = apply.server_side_apply(live, applied, DEPLOYMENT, K8S)
+    result, _ = FIELDS.apply(root, live, merged, applied, "helm", "apps/v1", force=False, now=NOW)
     assert result["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1"}
+
+
+def test_dropping_a_whole_map_nobody_else_owns_removes_it() -> None:
+    previous = chart_deployment("wp", FIRST_ENV, "1")
+    live = stored(previous)  # the revision annotation: set, but owned by no manager
+    applied = chart_deployment("wp", FIRST_ENV, "1")
+    del applied["metadata"]["annotations"]
+    result = server_side_apply(live, applied, previous, DEPLOYMENT, K8S)
+    assert "annotations" not in result["metadata"]  # structured-merge-diff removes the map
 
 
 def test_apply_of_an_unknown_type_merges_maps_and_replaces_lists() -> None:
