@@ -228,7 +228,7 @@ def test_ingress_host_tls_and_the_url_medusa_is_told(helm, tmp_path, tls, port, 
     assert ("tls" in ingress["spec"]) == url.startswith("https")
     server = by_name(docs, "Deployment")[f"{STORE}-server"]
     env = env_of(containers(server)[-1])
-    for name in ("STORE_CORS", "ADMIN_CORS", "AUTH_CORS"):
+    for name in ("STOREDESK_URL", "STORE_CORS", "ADMIN_CORS", "AUTH_CORS"):
         assert env[name]["value"] == url
     assert env["STOREDESK_SECURE_COOKIES"]["value"] == str(url.startswith("https")).lower()
 

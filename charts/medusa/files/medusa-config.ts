@@ -7,6 +7,7 @@ import { loadEnv, defineConfig } from "@medusajs/framework/utils"
 loadEnv(process.env.NODE_ENV || "development", process.cwd())
 
 const redisUrl = process.env.REDIS_URL
+const storeUrl = process.env.STOREDESK_URL
 
 // Redis-backed infrastructure modules, as Medusa's deployment guide recommends for
 // production; without REDIS_URL (a local trial) Medusa's in-memory defaults stay.
@@ -46,6 +47,25 @@ const redisModules = redisUrl
     ]
   : []
 
+// Uploads stay on the local file provider (the server's static/ folder, on the volume);
+// their links name the store's own address rather than the default localhost:9000.
+const fileModules = storeUrl
+  ? [
+      {
+        resolve: "@medusajs/medusa/file",
+        options: {
+          providers: [
+            {
+              resolve: "@medusajs/medusa/file-local",
+              id: "local",
+              options: { backend_url: `${storeUrl}/static` },
+            },
+          ],
+        },
+      },
+    ]
+  : []
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
@@ -69,5 +89,5 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.DISABLE_MEDUSA_ADMIN === "true",
   },
-  modules: redisModules,
+  modules: [...redisModules, ...fileModules],
 })

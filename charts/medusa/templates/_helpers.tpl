@@ -55,6 +55,9 @@ Secrets come from the store's Secret.
     secretKeyRef:
       name: {{ include "storedesk.credentials" . }}
       key: cookie-secret
+# The store's address as browsers use it: CORS origins and the links to uploads.
+- name: STOREDESK_URL
+  value: {{ $url | quote }}
 - name: STORE_CORS
   value: {{ $url | quote }}
 - name: ADMIN_CORS
