@@ -60,6 +60,45 @@ _LEGACY_ALIASES = {
 }
 
 
+# -- admission webhooks ----------------------------------------------------------------------
+
+
+def webhook_warnings(rt: Any, obj: Obj, creating: bool, configurations: Sequence[Obj]) -> list[str]:
+    """A warning per webhook whose rules match this write: the simulator stores webhook
+    configurations but runs no webhook servers, so it lets the request through and says so
+    (a real server would call them, and refuse the request if one failing-closed did not
+    answer)."""
+    operation = "CREATE" if creating else "UPDATE"
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    warnings = []
+    for config in configurations:
+        for hook in config.get("webhooks") or ():
+            if _hook_matches(hook, rt, operation, labels):
+                warnings.append(
+                    f'admission webhook "{hook.get("name", "")}" was not called: the Storedesk '
+                    "simulator runs no webhook servers, so the request went on as if it had "
+                    "been allowed"
+                )
+    return warnings
+
+
+def _hook_matches(hook: Obj, rt: Any, operation: str, labels: dict[str, str]) -> bool:
+    selector = (hook.get("objectSelector") or {}).get("matchLabels") or {}
+    if any(labels.get(k) != v for k, v in selector.items()):
+        return False
+    scope = "Namespaced" if rt.namespaced else "Cluster"
+    for rule in hook.get("rules") or ():
+        if (
+            {operation, "*"} & set(rule.get("operations") or ())
+            and {rt.group, "*"} & set(rule.get("apiGroups") or ())
+            and {rt.version, "*"} & set(rule.get("apiVersions") or ())
+            and {rt.plural, "*"} & set(rule.get("resources") or ())
+            and rule.get("scope", "*") in ("*", scope)
+        ):
+            return True
+    return False
+
+
 # -- DefaultStorageClass ---------------------------------------------------------------------
 
 _DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import fnmatch
 import json
 import secrets
 import threading
@@ -356,6 +357,7 @@ class Api:
             allocate_cluster_ip=self._allocate_ip,
             allocate_node_port=self._allocate_node_port,
             creating=creating,
+            priority_classes=self._cluster_objects("scheduling.k8s.io", "priorityclasses"),
         )
         if track is not None:
             obj = track(obj, None if sent_fields is managed.NOT_SENT else sent_fields)
@@ -369,7 +371,8 @@ class Api:
         if creating and rt.plural in ("persistentvolumeclaims", "persistentvolumes"):
             obj = admission.storage_admission(obj, rt.plural, self._storage_classes())
         validation.validate_semantics(obj, rt)
-        return obj, warnings
+        hooks = self._cluster_objects("admissionregistration.k8s.io", "*webhookconfigurations")
+        return obj, [*warnings, *admission.webhook_warnings(rt, obj, creating, hooks)]
 
     def _check_quota(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
         quotas = self._in_namespace("resourcequotas", namespace) if rt.namespaced else []
@@ -382,6 +385,15 @@ class Api:
             for rt in res.RESOURCE_TYPES
             if rt.namespaced
         }
+
+    def _cluster_objects(self, group: str, plural: str) -> list[Obj]:
+        """Stored cluster-scoped objects of a type ("*" matches a plural's start)."""
+        return [
+            obj
+            for rt in res.RESOURCE_TYPES
+            if rt.group == group and fnmatch.fnmatchcase(rt.plural, plural)
+            for obj in self.store.items(rt)
+        ]
 
     def _storage_classes(self) -> list[Obj]:
         rt = res.lookup("storage.k8s.io", "v1", "storageclasses")

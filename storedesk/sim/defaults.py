@@ -13,7 +13,7 @@ import base64
 import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from storedesk.sim import customresources
@@ -39,14 +39,17 @@ def apply_defaults(
     allocate_cluster_ip: Callable[[], str],
     allocate_node_port: Callable[[], int] | None = None,
     creating: bool | None = None,
+    priority_classes: list[Obj] | None = None,
 ) -> Obj:
     """The object as the server stores it: defaulted, canonical quantities (returns a copy).
 
     `creating` selects the create-only steps (pod admission defaults, Namespace finalizer,
     Service IP allocation, Job selector); None means "create when metadata.uid is unset".
     Job selectors need metadata.uid, so on create assign it before calling this. Node ports
-    are allocated only when `allocate_node_port` is given. Raises ApiError 400 for a quantity
-    that does not parse, 403 for a pod naming an unknown PriorityClass.
+    are allocated only when `allocate_node_port` is given. `priority_classes` are the stored
+    PriorityClasses Priority admission resolves pods against (the two system ones are always
+    known). Raises ApiError 400 for a quantity that does not parse, 403 for a pod naming an
+    unknown PriorityClass.
     """
     obj = copy.deepcopy(obj)
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -56,7 +59,10 @@ def apply_defaults(
     if handler is None:
         return obj
     try:
-        handler(obj, _Context(creating, allocate_cluster_ip, allocate_node_port))
+        handler(
+            obj,
+            _Context(creating, allocate_cluster_ip, allocate_node_port, priority_classes or []),
+        )
     except _BadQuantity as e:
         kind = obj.get("kind", "")
         version = str(obj.get("apiVersion", "")).rpartition("/")[2]
@@ -90,6 +96,7 @@ class _Context:
     creating: bool
     allocate_ip: Callable[[], str]
     allocate_port: Callable[[], int] | None
+    priority_classes: list[Obj] = field(default_factory=list)
 
 
 # -- pods and pod templates ----------------------------------------------------------------
@@ -107,7 +114,7 @@ def _pod(obj: Obj, ctx: _Context) -> None:
                 if not port.get("hostPort"):
                     port["hostPort"] = port.get("containerPort")
     if ctx.creating:
-        _pod_admission(obj, spec)
+        _pod_admission(obj, spec, ctx.priority_classes)
 
 
 def _requests_from_limits(container: Obj) -> None:
@@ -118,16 +125,30 @@ def _requests_from_limits(container: Obj) -> None:
             resources["requests"] = requests
 
 
-def _pod_admission(pod: Obj, spec: Obj) -> None:
+def _pod_admission(pod: Obj, spec: Obj, stored: list[Obj] | None = None) -> None:
     """ServiceAccount, Priority and DefaultTolerationSeconds admission, as on a create."""
     if not spec.get("serviceAccountName"):
         spec["serviceAccountName"] = spec["serviceAccount"] = "default"
     meta = pod.get("metadata") or {}
     name = meta.get("name") or meta.get("generateName") or "Unknown"
+    classes = {
+        **{n: (v, "PreemptLowerPriority") for n, v in _BUILTIN_PRIORITIES.items()},
+        **{
+            c["metadata"]["name"]: (
+                int(c.get("value", 0)),
+                c.get("preemptionPolicy") or "PreemptLowerPriority",
+            )
+            for c in stored or ()
+        },
+    }
     class_name = spec.get("priorityClassName")
-    if class_name and class_name not in _BUILTIN_PRIORITIES:
+    if not class_name:
+        default = next((c for c in stored or () if c.get("globalDefault")), None)
+        if default is not None:  # the cluster's globalDefault class names the pod's priority
+            class_name = spec["priorityClassName"] = default["metadata"]["name"]
+    if class_name and class_name not in classes:
         raise forbidden("pods", "", name, f"no PriorityClass with name {class_name} was found")
-    priority = _BUILTIN_PRIORITIES.get(class_name or "", 0)
+    priority, policy = classes.get(class_name or "", (0, "PreemptLowerPriority"))
     if spec.get("priority") is not None and spec["priority"] != priority:
         raise forbidden(
             "pods",
@@ -140,18 +161,18 @@ def _pod_admission(pod: Obj, spec: Obj) -> None:
             ),
         )
     spec["priority"] = priority
-    if spec.get("preemptionPolicy") not in (None, "PreemptLowerPriority"):
+    if spec.get("preemptionPolicy") not in (None, policy):
         raise forbidden(
             "pods",
             "",
             name,
             (
                 f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be "
-                "provided in pod spec; priority admission controller computed "
-                "PreemptLowerPriority from the given PriorityClass name"
+                f"provided in pod spec; priority admission controller computed {policy} from "
+                "the given PriorityClass name"
             ),
         )
-    spec["preemptionPolicy"] = "PreemptLowerPriority"
+    spec["preemptionPolicy"] = policy
     tolerations = _list(spec.get("tolerations"))
     for key in _TOLERATED_TAINTS:
         if not any(
@@ -627,6 +648,51 @@ def _crd(obj: Obj, ctx: _Context) -> None:
     customresources.crd_defaults(obj)
 
 
+def _priority_class(obj: Obj, ctx: _Context) -> None:
+    _set(obj, "preemptionPolicy", "PreemptLowerPriority")
+
+
+def _webhooks(obj: Obj, ctx: _Context) -> None:
+    """SetDefaults for admissionregistration/v1 webhook configurations."""
+    mutating = obj.get("kind") == "MutatingWebhookConfiguration"
+    for hook in _list(obj.get("webhooks")):
+        _set(hook, "failurePolicy", "Fail")
+        _set(hook, "matchPolicy", "Equivalent")
+        _child(hook, "namespaceSelector")
+        _child(hook, "objectSelector")
+        _set(hook, "timeoutSeconds", 10)
+        if mutating:
+            _set(hook, "reinvocationPolicy", "Never")
+        for rule in _list(hook.get("rules")):
+            _set(rule, "scope", "*")
+        service = _child(hook, "clientConfig").get("service")
+        if isinstance(service, dict):
+            _set(service, "port", 443)
+
+
+def _admission_policy(obj: Obj, ctx: _Context) -> None:
+    spec = _child(obj, "spec")
+    _set(spec, "failurePolicy", "Fail")
+    constraints = _child(spec, "matchConstraints")
+    _set(constraints, "matchPolicy", "Equivalent")
+    _child(constraints, "namespaceSelector")
+    _child(constraints, "objectSelector")
+    for rule in _list(constraints.get("resourceRules")):
+        _set(rule, "scope", "*")
+
+
+def _csi_driver(obj: Obj, ctx: _Context) -> None:
+    spec = _child(obj, "spec")
+    _set(spec, "attachRequired", True)
+    _set(spec, "podInfoOnMount", False)
+    _set(spec, "storageCapacity", False)
+    _set(spec, "fsGroupPolicy", "ReadWriteOnceWithFSType")
+    _set(spec, "requiresRepublish", False)
+    _set(spec, "seLinuxMount", False)
+    if not spec.get("volumeLifecycleModes"):
+        spec["volumeLifecycleModes"] = ["Persistent"]
+
+
 def _endpoints(obj: Obj, ctx: _Context) -> None:
     for subset in _list(obj.get("subsets")):
         for port in _list(subset.get("ports")):
@@ -658,6 +724,12 @@ _HANDLERS: dict[str, Callable[[Obj, _Context], None]] = {
     "horizontalpodautoscalers": _autoscaler,
     "persistentvolumes": _persistent_volume,
     "endpointslices": _endpoint_slice,
+    "priorityclasses": _priority_class,
+    "mutatingwebhookconfigurations": _webhooks,
+    "validatingwebhookconfigurations": _webhooks,
+    "validatingadmissionpolicies": _admission_policy,
+    "csidrivers": _csi_driver,
+    "podtemplates": lambda obj, ctx: _template(obj),
 }
 
 

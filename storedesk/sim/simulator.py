@@ -25,6 +25,7 @@ from storedesk.sim import resources as res
 from storedesk.sim.api import Api, WriteOptions
 from storedesk.sim.controllers.apiservices import APIServices
 from storedesk.sim.controllers.autoscalers import Autoscalers
+from storedesk.sim.controllers.bootstrap import SystemObjects
 from storedesk.sim.controllers.crds import CustomResources
 from storedesk.sim.controllers.cronjobs import CronJobs
 from storedesk.sim.controllers.endpointslices import EndpointSlices
@@ -83,6 +84,7 @@ class Simulator:
         CustomResources(self.controllers)
         APIServices(self.controllers)
         self.cronjobs = CronJobs(self.controllers)
+        SystemObjects(self.controllers)
         self._requests: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._ctx = ServerContext(

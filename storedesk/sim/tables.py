@@ -528,6 +528,31 @@ def _claim_class(claim: Obj) -> str:
     return annotation if annotation is not None else (_spec(claim).get("storageClassName") or "")
 
 
+def _template_spec_of(template: Obj) -> Obj:
+    return (template.get("template") or {}).get("spec") or {}
+
+
+def _param_kind(kind: Obj | None) -> str:
+    if not kind:
+        return _NONE
+    return f"{kind.get('apiVersion', '')}/{kind.get('kind', '')}"
+
+
+def _param_ref(ref: Obj | None) -> str:
+    if not ref:
+        return _NONE
+    if ref.get("namespace"):
+        return f"{ref['namespace']}/{ref.get('name', '*')}"
+    return ref.get("name") or "*"
+
+
+def _token_requests(driver: Obj) -> str:
+    requests = _spec(driver).get("tokenRequests")
+    if requests is None:
+        return "<unset>"
+    return ",".join(r.get("audience", "") for r in requests)
+
+
 def _int_or_string(value: Any) -> str:
     return "N/A" if value is None else str(value)
 
@@ -846,6 +871,72 @@ _COLUMNS: dict[str, list[Column]] = {
     ],
 }
 _COLUMNS["ClusterRoleBinding"] = _COLUMNS["RoleBinding"]
+_WEBHOOKS = [_NAME, _col("Webhooks", lambda w: len(w.get("webhooks") or []), "integer"), _AGE]
+_COLUMNS.update(
+    {
+        "MutatingWebhookConfiguration": _WEBHOOKS,
+        "ValidatingWebhookConfiguration": _WEBHOOKS,
+        "ValidatingAdmissionPolicy": [
+            _NAME,
+            _col("Validations", lambda p: len(_spec(p).get("validations") or []), "integer"),
+            _col("ParamKind", lambda p: _param_kind(_spec(p).get("paramKind"))),
+            _AGE,
+        ],
+        "ValidatingAdmissionPolicyBinding": [
+            _NAME,
+            _col("PolicyName", lambda b: _spec(b).get("policyName", "")),
+            _col("ParamRef", lambda b: _param_ref(_spec(b).get("paramRef"))),
+            _AGE,
+        ],
+        "PriorityClass": [
+            _NAME,
+            _col("Value", lambda p: p.get("value", 0), "integer"),
+            _col("Global-Default", lambda p: bool(p.get("globalDefault")), "boolean"),
+            _AGE,
+            _col("PreemptionPolicy", lambda p: p.get("preemptionPolicy") or ""),
+        ],
+        "Lease": [
+            _NAME,
+            _col("Holder", lambda lease: _spec(lease).get("holderIdentity") or ""),
+            _AGE,
+        ],
+        "RuntimeClass": [_NAME, _col("Handler", lambda r: r.get("handler", "")), _AGE],
+        "CSINode": [
+            _NAME,
+            _col("Drivers", lambda n: len(_spec(n).get("drivers") or []), "integer"),
+            _AGE,
+        ],
+        "CSIDriver": [
+            _NAME,
+            _col("AttachRequired", lambda d: _spec(d).get("attachRequired", True), "boolean"),
+            _col("PodInfoOnMount", lambda d: bool(_spec(d).get("podInfoOnMount")), "boolean"),
+            _col("StorageCapacity", lambda d: bool(_spec(d).get("storageCapacity")), "boolean"),
+            _col("TokenRequests", _token_requests),
+            _col("RequiresRepublish", lambda d: bool(_spec(d).get("requiresRepublish")), "boolean"),
+            _col("Modes", lambda d: ",".join(_spec(d).get("volumeLifecycleModes") or []) or _NONE),
+            _AGE,
+        ],
+        "VolumeAttachment": [
+            _NAME,
+            _col("Attacher", lambda v: _spec(v).get("attacher", "")),
+            _col("PV", lambda v: (_spec(v).get("source") or {}).get("persistentVolumeName") or ""),
+            _col("Node", lambda v: _spec(v).get("nodeName", "")),
+            _col("Attached", lambda v: bool(_status(v).get("attached")), "boolean"),
+            _AGE,
+        ],
+        "PodTemplate": [
+            _NAME,
+            _col("Containers", lambda t: _containers(_template_spec_of(t))[0]),
+            _col("Images", lambda t: _containers(_template_spec_of(t))[1]),
+            _col(
+                "Pod Labels",
+                lambda t: format_labels(
+                    ((t.get("template") or {}).get("metadata") or {}).get("labels")
+                ),
+            ),
+        ],
+    }
+)
 _POD_COLUMNS: list[tuple[str, str, int]] = [
     ("Name", "string", 0),
     ("Ready", "string", 0),

@@ -408,3 +408,63 @@ def test_python_client_lists_the_new_kinds(sim, kind) -> None:
         ).list_horizontal_pod_autoscaler_for_all_namespaces,
     }[kind]
     assert listing().items == []
+
+
+WEBHOOK = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: guard}
+webhooks:
+  - name: guard.example.com
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    clientConfig: {service: {name: guard, namespace: default}}
+    rules:
+      - {operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}
+"""
+
+
+def test_webhook_configurations_are_kept_and_said_to_go_uncalled(sim, kubectl) -> None:
+    run_tool(kubectl, sim, "apply", "-f", "-", input=WEBHOOK)
+    stored = kubectl_json(kubectl, sim, "get", "validatingwebhookconfiguration", "guard")
+    hook = stored["webhooks"][0]
+    assert (hook["failurePolicy"], hook["timeoutSeconds"], hook["rules"][0]["scope"]) == (
+        "Fail",
+        10,
+        "*",
+    )
+    created = run_tool(kubectl, sim, "create", "configmap", "c1", "--from-literal=a=b")
+    assert created.stderr.strip() == (
+        'Warning: admission webhook "guard.example.com" was not called: the Storedesk simulator '
+        "runs no webhook servers, so the request went on as if it had been allowed"
+    )
+    untouched = run_tool(kubectl, sim, "create", "secret", "generic", "s1", "--from-literal=a=b")
+    assert untouched.stderr == ""
+
+
+PRIORITY = """
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: shop-high}
+value: 1000
+preemptionPolicy: Never
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: urgent}
+spec:
+  priorityClassName: shop-high
+  containers: [{name: c, image: busybox:1.36}]
+"""
+
+
+def test_pods_take_their_priority_from_stored_priority_classes(sim, kubectl) -> None:
+    run_tool(kubectl, sim, "apply", "-f", "-", input=PRIORITY)
+    pod = kubectl_json(kubectl, sim, "get", "pod", "urgent")
+    assert (pod["spec"]["priority"], pod["spec"]["preemptionPolicy"]) == (1000, "Never")
+    names = run_tool(kubectl, sim, "get", "priorityclasses", "-o", "name").stdout.split()
+    assert names == [
+        "priorityclass.scheduling.k8s.io/shop-high",
+        "priorityclass.scheduling.k8s.io/system-cluster-critical",
+        "priorityclass.scheduling.k8s.io/system-node-critical",
+    ]
