@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from storedesk.domain.models import (
+    COMPONENT_LABEL,
     ENGINE_LABEL,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -120,6 +121,7 @@ def pod_fact(pod: Obj) -> PodFact | None:
         owner_name=owner.get("name") if owner else None,
         created=timestamp(meta.get("creationTimestamp")),
         deleting=bool(meta.get("deletionTimestamp")),
+        component=(meta.get("labels") or {}).get(COMPONENT_LABEL),
     )
 
 

@@ -46,11 +46,14 @@ def open_stream(
     kube: KubeClient, namespace: str, pod: str, port: int, *, timeout: float = OPEN_TIMEOUT
 ) -> PodStream:
     """A stream to `port` of `pod`; Forbidden, ClusterUnreachable or OperationFailed."""
-    from kubernetes.client import CoreV1Api
+    from kubernetes.client import ApiClient, CoreV1Api
     from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import portforward
 
-    api = CoreV1Api(kube.api_client)
+    # A client of its own: the kubernetes client's stream() swaps its ApiClient's request
+    # method for a WebSocket one while it connects, which would turn every other thread's
+    # request on a shared client into a port-forward ("Missing required parameter ports").
+    api = CoreV1Api(ApiClient(kube.api_client.configuration))
     box: dict[str, Any] = {}
 
     def connect() -> None:

@@ -109,6 +109,8 @@ class Engine:
     order: int = 100
     forward_service: str = ""  # e.g. "{store}-wordpress": the Service a port-forward reaches
     forward_port: int = 0  # its port
+    forward_component: str = ""  # the pods behind it (app.kubernetes.io/component)
+    forward_container_port: int = 0  # the port those pods serve on
     storefront_marker: str = ""  # text the storefront's page carries when the shop answers
 
     # -- options ----------------------------------------------------------------------------
@@ -310,6 +312,8 @@ def parse_manifest(data: object, chart: str) -> Engine:
         order=int(manifest.get("order", 100)),
         forward_service=str(forward.get("service", "")),
         forward_port=int(forward.get("port", 0)),
+        forward_component=str(forward.get("component", "")),
+        forward_container_port=int(forward.get("containerPort", forward.get("port", 0))),
         storefront_marker=str(manifest.get("storefrontMarker", "")),
     )
 

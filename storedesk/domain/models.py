@@ -18,6 +18,7 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "storedesk"
 STORE_LABEL = "storedesk.io/store"
 ENGINE_LABEL = "storedesk.io/engine"
+COMPONENT_LABEL = "app.kubernetes.io/component"  # which part of a store a pod is
 VERSION_ANNOTATION = "storedesk.io/version"
 CREATED_ANNOTATION = "storedesk.io/created-at"
 LEASE_ANNOTATION = "storedesk.io/lease"
@@ -95,6 +96,7 @@ class PodFact:
     owner_name: str | None = None
     created: datetime | None = None
     deleting: bool = False
+    component: str | None = None  # app.kubernetes.io/component: wordpress, database, ...
 
     @property
     def restarts(self) -> int:

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreService
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+# The port a controller serves on when it is not 80 (the demo cluster publishes it so).
+HTTP_PORT_ANNOTATION = "storedesk.io/http-port"
 
 
 class Create:
@@ -194,31 +196,37 @@ class Create:
         """The options with the store's access settled: the way the user or an earlier run
         chose, else ingress when the cluster has a class for the store, else port-forward;
         a port-forwarded store keeps its local port (its URL, which WordPress keeps)."""
-        if engine.option("access") is None or not inventory.reachability_on():
+        if engine.option("access") is None:
             return options
+        ingress_class = self._ingress_class(options)
         if "access" not in chosen_before:
-            options["access"] = "ingress" if self._has_ingress_class(options) else "port-forward"
+            options["access"] = "ingress" if ingress_class is not None else "port-forward"
         if options["access"] != "port-forward":
-            options["url_port"] = 0
+            # A controller published on another port than 80 (the demo cluster's) says so
+            # on its class; shoppers' URLs carry that port.
+            published = ((ingress_class or {}).get("metadata", {}).get("annotations") or {}).get(
+                HTTP_PORT_ANNOTATION, "0"
+            )
+            options["url_port"] = int(published) if published.isdigit() else 0
         elif not options.get("url_port"):
             options["url_port"] = self.service.forwards.book.port_for(
                 self.service.target.context, store
             )
         return options
 
-    def _has_ingress_class(self, options: dict[str, Any]) -> bool:
-        """Whether the cluster has the IngressClass the store names, or a default one."""
+    def _ingress_class(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        """The IngressClass the store names, or the cluster's default one, if any."""
         try:
             classes, _ = self.service.kube.list(INGRESS_CLASSES)
         except Forbidden:
-            return True  # not ours to see: assume the class the user set up exists
+            return {}  # not ours to see: assume the class the user set up exists
         wanted = options.get("ingress_class")
         for ingress_class in classes:
             meta = ingress_class["metadata"]
             default = (meta.get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
             if meta["name"] == wanted or (not wanted and default):
-                return True
-        return False
+                return dict(ingress_class)
+        return None
 
     def _check_host_free(self, engine: Engine, store: str, options: dict[str, object]) -> None:
         """Refuse a host an Ingress outside the store already serves: the ingress

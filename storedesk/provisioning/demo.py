@@ -35,13 +35,15 @@ class SimulatorProcess:
         ready_delay: float = 3.0,
         state_file: Path | None = None,
         background: bool = False,
+        ingress_port: int | None = None,
     ) -> None:
         self.kubeconfig = kubeconfig
         self.context = DEMO_CONTEXT
         self.log_file = log_file
         self.ready_delay = ready_delay
         self.state_file = state_file
-        self.background = background  # at a lower CPU priority than this process
+        self.background = background
+        self.ingress_port = ingress_port  # the demo acts as its own ingress controller there  # at a lower CPU priority than this process
         self.url = ""
         self._popen: subprocess.Popen[bytes] | None = None
 
@@ -51,6 +53,8 @@ class SimulatorProcess:
         argv += ["--ready-delay", str(self.ready_delay), "--exit-when-stdin-closes"]
         if self.state_file is not None:
             argv += ["--state", str(self.state_file)]
+        if self.ingress_port is not None:
+            argv += ["--ingress-port", str(self.ingress_port)]
         return in_background(tuple(argv)) if self.background else tuple(argv)
 
     @property
@@ -112,10 +116,20 @@ def demo_files(data_dir: Path) -> tuple[Path, Path]:
 
 def start_demo(data_dir: Path, ready_delay: float = DEMO_READY_DELAY) -> SimulatorProcess:
     """Start the demo cluster and wait until it serves (blocking: call it on a worker)."""
+    from storedesk.provisioning.forwards import PortBook
+
     kubeconfig, state = demo_files(data_dir)
     log = kubeconfig.with_name("simulator.log")
+    # The demo's stores open through its own ingress controller, on a port kept across
+    # restarts: their URLs (and WordPress's) carry it.
+    port = PortBook(data_dir).port_for(DEMO_CONTEXT, "(ingress controller)")
     demo = SimulatorProcess(
-        kubeconfig, log, ready_delay=ready_delay, state_file=state, background=True
+        kubeconfig,
+        log,
+        ready_delay=ready_delay,
+        state_file=state,
+        background=True,
+        ingress_port=port,
     )
     return demo.start()
 

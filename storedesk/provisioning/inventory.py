@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -168,15 +168,8 @@ def store_options(annotations: Mapping[str, str]) -> dict[str, Any]:
     return options if isinstance(options, dict) else {}
 
 
-# The latest probe of a store's storefront (None: not asked yet).
-Reach = Callable[[StoreRecord], ReachFact | None]
-
-
-def reachability_on() -> bool:
-    """TEMPORARY while the simulator learns port-forward: off unless asked for."""
-    import os
-
-    return os.environ.get("STOREDESK_TMP_REACH") == "1"
+# The latest probe of a store's storefront (None: not asked yet), given its listed pods.
+Reach = Callable[[StoreRecord, Sequence[PodFact]], ReachFact | None]
 
 
 def wants_probe(row: StoreRecord) -> bool:
@@ -208,10 +201,12 @@ def record(
     )
     url = admin_url = None
     options = store_options(namespace.annotations)
+    marker = ""
     try:
         engine = engines().get(namespace.engine)
         url = engine.store_url(namespace.store, options)
         admin_url = engine.admin_url(namespace.store, options)
+        marker = engine.storefront_marker
     except InvalidInput:  # an engine or options this version does not know: no links
         pass
     row = StoreRecord(
@@ -226,9 +221,9 @@ def record(
         release_status=release.status if release else None,
         forwarded=options.get("access") == "port-forward",
     )
-    if reach is None or not reachability_on():
-        return row
-    fact = reach(row) if wants_probe(row) else None
+    if reach is None or not marker:
+        return row  # an engine that names no storefront marker cannot be probed
+    fact = reach(row, facts.pods.get(ns, ())) if wants_probe(row) else None
     return replace(row, status=with_reachability(row.status, fact, forwarded=row.forwarded))
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from storedesk.cluster.portforward import open_stream
 from storedesk.cluster.probe import probe
-from storedesk.domain.models import StoreRecord, store_namespace
+from storedesk.domain.models import PodFact, StoreRecord, store_namespace
 from storedesk.domain.reach import ReachFact, Seen
 from storedesk.errors import InvalidInput, StoredeskError
 from storedesk.provisioning.engines import engines
-from storedesk.provisioning.forwards import ready_pod
 from storedesk.provisioning.inventory import wants_probe
 
 if TYPE_CHECKING:
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
 OK_AGAIN = 60.0  # seconds before a store that answered is asked again
 RETRY_AFTER = 5.0  # seconds before a store that did not answer is asked again
 PROBES_AT_ONCE = 4
+
+
+Target = tuple[StoreRecord, Sequence[PodFact]]  # a store and the pods the cluster lists
 
 
 class Reachability:
@@ -43,38 +45,40 @@ class Reachability:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="reach")
 
-    def fact(self, record: StoreRecord) -> ReachFact | None:
+    def fact(self, record: StoreRecord, pods: Sequence[PodFact] = ()) -> ReachFact | None:
         """The latest probe of `record`'s storefront (None: not asked yet); asks again in
         the background when it is due. Never blocks."""
         with self._lock:
             known = self._facts.get(record.name)
-            due = known is None or known[1].url != record.url or _stale(*known)
+            current = known is not None and known[1].url == record.url
+            due = not current or _stale(*known)  # type: ignore[misc]
             if due and record.name not in self._probing:
                 self._probing.add(record.name)
-                self._pool.submit(self._run, record)
-            return known[1] if known is not None and known[1].url == record.url else None
+                self._pool.submit(self._run, record, tuple(pods))
+        return known[1] if known is not None and current else None
 
-    def known(self, record: StoreRecord) -> ReachFact | None:
+    def known(self, record: StoreRecord, pods: Sequence[PodFact] = ()) -> ReachFact | None:
         """The latest probe of `record`'s storefront, if it is of its current URL."""
         with self._lock:
             known = self._facts.get(record.name)
         return known[1] if known is not None and known[1].url == record.url else None
 
-    def probe_now(self, records: Iterable[StoreRecord]) -> None:
+    def probe_now(self, targets: Iterable[Target]) -> None:
         """Ask every store that wants it, all at once, and wait (bounded by the probes'
         own deadlines): how the CLI sees reachability."""
-        wanted = [r for r in records if wants_probe(r)]
-        for record, found in zip(wanted, self._pool.map(self._probe, wanted), strict=True):
+        wanted = [(r, pods) for r, pods in targets if wants_probe(r)]
+        found = self._pool.map(lambda target: self._probe(*target), wanted)
+        for (record, _), fact in zip(wanted, found, strict=True):
             with self._lock:
-                self._facts[record.name] = (time.monotonic(), found)
+                self._facts[record.name] = (time.monotonic(), fact)
 
     def close(self) -> None:
         """Stop probing (a running probe ends by its own deadline)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, record: StoreRecord) -> None:
+    def _run(self, record: StoreRecord, pods: Sequence[PodFact]) -> None:
         try:
-            found = self._probe(record)
+            found = self._probe(record, pods)
         finally:
             with self._lock:
                 self._probing.discard(record.name)
@@ -84,7 +88,7 @@ class Reachability:
         if self.on_change is not None and (before is None or before[1].seen != found.seen):
             self.on_change()
 
-    def _probe(self, record: StoreRecord) -> ReachFact:
+    def _probe(self, record: StoreRecord, pods: Sequence[PodFact]) -> ReachFact:
         url = record.url or ""
         try:
             engine = engines().get(record.engine)
@@ -92,17 +96,25 @@ class Reachability:
             return ReachFact(url, Seen.OTHER_PAGE, f"engine {record.engine} is unknown here")
         if not record.forwarded:
             return probe(url, engine.storefront_marker)
-        target = engine.forward_target(record.name)
-        if target is None:
-            return ReachFact(url, Seen.FORWARD, f"engine {engine.name} names no Service")
-        kube, namespace = self.service.kube, store_namespace(record.name)
+        # The forward's own path, to a Ready pod the cluster already listed: no lookup
+        # per store beyond the port-forward itself.
+        pod = next(
+            (
+                p.name
+                for p in pods
+                if p.ready and not p.deleting and p.component == engine.forward_component
+            ),
+            None,
+        )
+        if pod is None:
+            return ReachFact(url, Seen.FORWARD, "no pod of the store's storefront is ready")
         try:
-            pod, port = ready_pod(kube, namespace, *target)
-            stream = open_stream(kube, namespace, pod, port)
+            stream = open_stream(
+                self.service.kube, store_namespace(record.name), pod, engine.forward_container_port
+            )
         except StoredeskError as e:
             return ReachFact(url, Seen.FORWARD, e.message)
         try:
-            # The same path the forward takes: a browser's request through the API.
             return probe(url, engine.storefront_marker, connect=lambda: stream.socket)
         finally:
             stream.close()

@@ -179,8 +179,8 @@ class StoreService:
         """Every store on the cluster, in five API calls; the storefronts of those whose
         pods are done are probed now, all at once (bounded by the probes' deadlines)."""
         facts, now = inventory.collect(self.kube).facts(), datetime.now(UTC)
-        if inventory.reachability_on():
-            self.reachability.probe_now(inventory.records(facts, self.operation, now))
+        rows = inventory.records(facts, self.operation, now)
+        self.reachability.probe_now((r, facts.pods.get(r.namespace, ())) for r in rows)
         return inventory.records(facts, self.operation, now, reach=self.reachability.known)
 
     def get_store(
@@ -202,8 +202,8 @@ class StoreService:
         now = datetime.now(UTC)
         if not probe_now:
             return inventory.record(namespace, facts, operation, now, reach=self.reachability.fact)
-        if inventory.reachability_on():
-            self.reachability.probe_now([inventory.record(namespace, facts, operation, now)])
+        row = inventory.record(namespace, facts, operation, now)
+        self.reachability.probe_now([(row, facts.pods.get(namespace.name, ()))])
         return inventory.record(namespace, facts, operation, now, reach=self.reachability.known)
 
     def operation(self, namespace: NamespaceFact) -> OperationFact | None:

@@ -42,7 +42,8 @@ def test_create_recreate_delete(sim, helm: HelmBinary, tmp_path: Path, store: st
     service = service_for(sim, helm, tmp_path)
     record = service.create(store, wait=True)
     assert record.status.phase == Phase.READY
-    assert record.url == f"http://{store}.localhost/"
+    assert record.url.startswith(f"http://{store}.localhost:")  # through the port-forward
+    assert record.forwarded
     saved = keyring_lookup(keyring_key(sim, store))
     assert saved is not None and saved["admin_user"] == "admin"
     secret = cluster_secret(sim, helm, store)
