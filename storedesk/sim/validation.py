@@ -980,7 +980,14 @@ def _workload(obj: dict[str, Any], rt: ResourceType) -> Iterator[tuple[str, str]
         yield from _restart_policy(spec, ["Always"])
 
 
-_WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "Job", "DaemonSet", "ReplicationController")
+_WORKLOADS = (
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "Job",
+    "DaemonSet",
+    "ReplicationController",
+)
 
 
 def _rc_selector(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -1019,7 +1026,11 @@ def _cron_job(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     policy = spec.get("concurrencyPolicy") or "Allow"
     if policy not in ("Allow", "Forbid", "Replace"):
         yield "spec.concurrencyPolicy", not_supported(policy, ["Allow", "Forbid", "Replace"])
-    for field in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+    for field in (
+        "startingDeadlineSeconds",
+        "successfulJobsHistoryLimit",
+        "failedJobsHistoryLimit",
+    ):
         value = spec.get(field)
         if isinstance(value, int) and value < 0:
             yield f"spec.{field}", invalid(value, _NONNEGATIVE)
@@ -1046,7 +1057,10 @@ def _autoscaler(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if high < 1:
             yield "spec.maxReplicas", invalid(high, "must be greater than 0")
         elif isinstance(low, int) and high < low:
-            yield "spec.maxReplicas", invalid(high, "must be greater than or equal to `minReplicas`")
+            yield (
+                "spec.maxReplicas",
+                invalid(high, "must be greater than or equal to `minReplicas`"),
+            )
     target = spec.get("scaleTargetRef") if _is_dict(spec.get("scaleTargetRef")) else {}
     for field in ("kind", "name"):
         if not target.get(field):
