@@ -294,11 +294,14 @@ class Forwards:
             running = self._forwards.get(store)
             if running is not None and running.listening:
                 return running.state()
-            record = self.service.get_store(store)
+            record = self.service.get_store(store, probe_now=False)
             engine = self.service.engine_of(store)
             port = self.book.port_for(self.service.target.context, store)
-            url = record.url or engine.store_url(store, {"url_port": port})
-            forward = Forward(self.service.kube, store, engine, port, url)
+            if record.url is None or f":{port}/" not in record.url:
+                # Its port was taken by another program meanwhile: the store moves to the
+                # free one (an upgrade: WordPress's URLs carry the port), remembered.
+                record = self.service.create(store, options={"url_port": port}, wait=True)
+            forward = Forward(self.service.kube, store, engine, port, record.url or "")
             self._forwards[store] = forward
             return forward.state()
 
