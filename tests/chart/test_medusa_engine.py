@@ -26,6 +26,18 @@ def test_medusa_is_an_engine_of_this_installation():
     assert [e.name for e in engines({}).all()][:2] == ["woocommerce", "medusa"]
 
 
+def test_the_store_page_is_the_admin_and_a_port_forward_reaches_the_server():
+    """Medusa serves nothing at "/" (and its router cannot): the store's page is the Admin,
+    whose page carries the element the Admin mounts on, what the reachability check seeks."""
+    assert MANIFEST.store_url("shop") == MANIFEST.admin_url("shop") == "http://shop.localhost/app/"
+    assert MANIFEST.store_url("shop", {"url_port": 8123}) == "http://shop.localhost:8123/app/"
+    assert MANIFEST.forward_service == "{store}-server"
+    assert (MANIFEST.forward_port, MANIFEST.forward_container_port) == (9000, 9000)
+    assert MANIFEST.forward_component == "server"
+    # The real Admin page carries <div id="medusa"> (checked against Medusa 2.15.3's build).
+    assert MANIFEST.storefront_marker in '<div id="medusa"></div>'
+
+
 def test_the_first_install_line_says_time_memory_and_internet():
     text = MANIFEST.first_install
     assert "minutes" in text and "2 GB" in text and "internet" in text

@@ -107,6 +107,7 @@ def test_rendering_without_a_store_name_names_it(helm, tmp_path):
         ({"auth": {"adminEmail": "not-an-email"}}, "/auth/adminEmail"),
         ({"storeName": "Not_A_Label"}, "/storeName"),
         ({"urlPort": "8080"}, "/urlPort"),
+        ({"urlPort": 70000}, "/urlPort"),
         ({"ingress": {"tls": "yes"}}, "/ingress/tls"),
         ({"medusa": {"starter": {"commit": "master"}}}, "/medusa/starter/commit"),
         ({"medusa": {"seed": {"countries": ["GB"]}}}, "/medusa/seed/countries"),
