@@ -1,0 +1,49 @@
+"""Storefront from the window on a store served through Storedesk's port-forward: the page
+the browser would open is fetched through the URL the window opens (issue 11)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from storedesk.domain.models import Phase
+from tests.gui.driver import TIMEOUT_MS, create_with_dialog, record, wait_idle, wait_phase
+
+pytestmark = [pytest.mark.gui, pytest.mark.helm, pytest.mark.keyring]
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch) -> Path:
+    """A stand-in for the desktop's browser: an `xdg-open` first on PATH (what Qt and the
+    window run on Linux) that writes down the URL it was asked to open."""
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "bin" / "xdg-open"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened}"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    return opened
+
+
+def test_storefront_opens_through_the_forward(qtbot, window, browser) -> None:
+    create_with_dialog(qtbot, window, "fwd")
+    wait_phase(qtbot, window, "fwd", Phase.READY)
+    wait_idle(qtbot, window)
+    assert record(window, "fwd").forwarded  # the simulator has no ingress controller
+    window.table.select("fwd")
+    window.commands.open_storefront.trigger()
+    qtbot.waitUntil(
+        lambda: browser.exists() and bool(browser.read_text().strip()), timeout=TIMEOUT_MS
+    )
+    url = urlsplit(browser.read_text().splitlines()[0])
+    assert (url.hostname, url.port) == ("fwd.localhost", url.port) and url.port
+    conn = http.client.HTTPConnection("127.0.0.1", url.port, timeout=15)
+    conn.request("GET", url.path or "/", headers={"Host": url.netloc})
+    page = conn.getresponse()
+    assert page.status == 200
+    assert b'content="WooCommerce' in page.read()
+    conn.close()
