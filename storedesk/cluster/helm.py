@@ -64,6 +64,21 @@ class ReleaseNotFound(HelmFailed):
     """helm has no release of that name in that namespace."""
 
 
+class ApplyConflict(HelmFailed):
+    """helm 4's server-side apply met fields another manager owns (a hand-made change)."""
+
+    def __init__(self, message: str, *, conflicts: tuple[tuple[str, str, str, str], ...]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts  # (namespace/name, kind, manager, field)
+
+    def describe(self) -> str:
+        """'.spec.replicas of Deployment store-x/x-wordpress (changed by kubectl)', ..."""
+        return "; ".join(
+            f"{field} of {kind} {name} (changed by {manager})"
+            for name, kind, manager, field in self.conflicts
+        )
+
+
 class ReleasePending(HelmFailed):
     """The release has an install/upgrade/rollback in progress (or one that was interrupted)."""
 
@@ -179,6 +194,12 @@ _FORBIDDEN = re.compile(
 _FORBIDDEN_PATH = re.compile(r'User "(?P<user>[^"]*)" cannot (?P<verb>\S+) path "(?P<path>[^"]*)"')
 _WEBHOOK = "failed calling webhook"  # the cluster answered; one of its webhooks did not
 _PENDING = "another operation (install/upgrade/rollback) is in progress"
+# Server-side apply (helm 4): `conflicting with "kubectl" with subresource "scale" using
+# apps/v1: .spec.replicas` after the object it names.
+_CONFLICT = re.compile(
+    r"applying object ([\w.-]+/[\w.-]+) [\w./]+, Kind=(\w+): Apply failed with \d+ conflicts?: "
+    r"conflict with \"([^\"]+)\"(?: with subresource \"\w+\")? using [\w./]+: ([^\s:]+)"
+)
 _NOT_FOUND = "release: not found"
 _TIMEOUT = ("context deadline exceeded", "timed out waiting for the condition")
 _CANCELED = "context canceled"  # helm's answer to SIGTERM/SIGINT: it stops and says this
@@ -429,6 +450,11 @@ def classify_failure(
         )
     if _NETWORK.search(text) or _UNAVAILABLE.search(text):
         return _unreachable(text, command, context)
+    if conflicts := _CONFLICT.findall(text):
+        return ApplyConflict(
+            f"{subject} failed: fields of the store were changed outside its chart",
+            conflicts=tuple(dict.fromkeys(conflicts)),
+        )
     if _PENDING in text:
         return ReleasePending(
             f"release {command.release!r} in namespace {command.namespace!r} has another "
@@ -789,6 +815,7 @@ class HelmRunner:
         atomic: bool = False,
         create_namespace: bool = False,
         reuse_values: bool = False,
+        force_conflicts: bool = False,
         secrets: tuple[str, ...] | None = None,
         cancel: threading.Event | None = None,
         started: threading.Event | None = None,
@@ -810,6 +837,7 @@ class HelmRunner:
             atomic=atomic,
             create_namespace=create_namespace,
             reuse_values=reuse_values,
+            force_conflicts=force_conflicts,
         )
         blank = _leaf_strings(values or {}) if secrets is None else secrets
         out = self.run(command, blank, cancel, started, stdin=_values_document(values or {}))

@@ -102,9 +102,11 @@ class HelmArgv:
         atomic: bool = False,
         create_namespace: bool = False,
         reuse_values: bool = False,
+        force_conflicts: bool = False,
     ) -> HelmCommand:
         """`helm upgrade --install`, printing the release as JSON; `values_stdin` makes helm
-        read one more values document from its stdin, after (so over) `values_files`."""
+        read one more values document from its stdin, after (so over) `values_files`;
+        `force_conflicts` (helm 4's server-side apply) takes back fields others changed."""
         args = ["--install", release, str(chart)]
         for path in values_files:
             args += ["--values", str(path)]
@@ -120,6 +122,8 @@ class HelmArgv:
             args.append("--create-namespace")
         if reuse_values:
             args.append("--reset-then-reuse-values")
+        if force_conflicts and self.version.major >= 4:
+            args.append("--force-conflicts")
         args += ["--timeout", _duration(timeout), "--output", "json"]
         return self._command("upgrade", args, namespace, release, timeout)
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from storedesk import __version__
 from storedesk.cluster import facts as convert
+from storedesk.cluster.helm import ApplyConflict
 from storedesk.cluster.kube import EVENTS, INGRESS_CLASSES, INGRESSES, NAMESPACES, Conflict
 from storedesk.domain.credentials import KeyringKey
 from storedesk.domain.engines import Engine
@@ -146,6 +147,7 @@ class Create:
                     deadline = time.monotonic() + timeout
                     secrets = credentials.secrets()
                     fresh = existing is None  # a namespace made just now holds no release
+                    take_back = False  # fields changed by hand, which the chart sets
                     while True:
                         try:
                             deployed = False if fresh else self._recover(op, name, ns_name, timeout)
@@ -161,6 +163,7 @@ class Create:
                                     wait=False,
                                     timeout=timeout,
                                     atomic=deployed,
+                                    force_conflicts=take_back,
                                     secrets=secrets,
                                     cancel=watch.stop,
                                     started=watch.started,
@@ -170,6 +173,19 @@ class Create:
                                     f" {info.status} (helm {helm.tool.version})"
                                 )
                             break
+                        except ApplyConflict as e:
+                            # Someone changed, by hand, fields the chart sets (kubectl scale,
+                            # edit, an autoscaler): the store takes the chart's shape back,
+                            # and says which fields it took from whom.
+                            if take_back:
+                                raise
+                            take_back, fresh = True, False
+                            op.note(
+                                "helm",
+                                Outcome.INFO,
+                                f"changed outside the chart: {e.describe()}; Storedesk sets "
+                                "them back to what the chart says",
+                            )
                         except ClusterUnreachable:
                             # An outage mid-create: wait for the cluster, then converge
                             # (helm may have left a pending release behind: look first).

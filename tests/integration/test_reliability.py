@@ -214,3 +214,40 @@ def test_a_second_delete_says_the_store_is_already_being_deleted(sim, tmp_path: 
         "-p",
         '{"metadata":{"finalizers":null}}',
     )
+
+
+def test_a_deployment_scaled_by_hand_is_set_back_and_the_user_is_told(sim, tmp_path: Path) -> None:
+    # helm 4 applies server-side: a field kubectl changed is a conflict on a real cluster
+    # (and now on the simulator). Storedesk sets the chart's shape back, and says so.
+    name = unique_store()
+    assert storedesk(sim, "create", name, "--wait", data_dir=tmp_path).returncode == 0
+    run_tool(
+        HELM4.kubectl,
+        sim,
+        "scale",
+        "deployment",
+        f"{name}-wordpress",
+        "-n",
+        f"store-{name}",
+        "--replicas=2",
+    )
+    again = storedesk(sim, "create", name, "--wait", data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (
+        f"changed outside the chart: .spec.replicas of Deployment store-{name}/{name}-wordpress "
+        "(changed by kubectl); Storedesk sets them back to what the chart says"
+    ) in again.stderr
+    replicas = run_tool(
+        HELM4.kubectl,
+        sim,
+        "get",
+        "deployment",
+        f"{name}-wordpress",
+        "-n",
+        f"store-{name}",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ).stdout
+    assert replicas == "1"
+    events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
+    assert any("changed outside the chart" in e["message"] for e in events)

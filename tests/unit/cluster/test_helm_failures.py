@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storedesk.cluster.helm import (
+    ApplyConflict,
     ReleaseNotFound,
     ReleasePending,
     classify_failure,
@@ -390,3 +391,27 @@ def test_helm_cancelled_by_someone_else_says_so() -> None:
     stderr = "Error: UPGRADE FAILED: context canceled\n"
     error = expect(classify(stderr), HelmFailed)
     assert "was cancelled: helm was sent SIGTERM or SIGINT, not by Storedesk" in error.message
+
+
+def test_a_server_side_apply_conflict_names_the_field_and_who_changed_it() -> None:
+    stderr = (
+        "Error: UPGRADE FAILED: an error occurred while rolling back the release. original "
+        "upgrade error: conflict occurred while applying object store-shop/shop-wordpress "
+        'apps/v1, Kind=Deployment: Apply failed with 1 conflict: conflict with "kubectl" with '
+        'subresource "scale" using apps/v1: .spec.replicas'
+    )
+    error = classify(stderr)
+    assert isinstance(error, ApplyConflict)
+    assert error.describe() == (
+        ".spec.replicas of Deployment store-shop/shop-wordpress (changed by kubectl)"
+    )
+
+
+def test_force_conflicts_is_helm_4s_and_only_when_asked() -> None:
+    target = ClusterTarget((Path("/k"),), "ctx")
+    for version, forced in ((HelmVersion(4, 1, 4), True), (HelmVersion(3, 19, 0), False)):
+        argv = HelmArgv(Path("helm"), version, target)
+        command = argv.upgrade_install("shop", "chart", "store-shop", force_conflicts=True)
+        assert ("--force-conflicts" in command.argv) is forced
+        plain = argv.upgrade_install("shop", "chart", "store-shop")
+        assert "--force-conflicts" not in plain.argv
