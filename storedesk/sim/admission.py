@@ -115,7 +115,7 @@ def storage_admission(obj: Obj, plural: str, storage_classes: Sequence[Obj]) -> 
         "persistentvolumeclaims": "kubernetes.io/pvc-protection",
         "persistentvolumes": "kubernetes.io/pv-protection",
     }[plural]
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = metadata if isinstance(metadata := obj.get("metadata"), dict) else {}
     finalizers = list(meta.get("finalizers") or ())
     if finalizer not in finalizers:
         obj = {**obj, "metadata": {**meta, "finalizers": [*finalizers, finalizer]}}

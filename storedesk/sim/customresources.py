@@ -101,8 +101,8 @@ def _default_schema(schema: Obj) -> None:
 def crd_causes(crd: Obj) -> Causes:
     """422 causes of ValidateCustomResourceDefinition that charts meet (empty when valid)."""
     causes: Causes = []
-    spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
-    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    spec = got if isinstance(got := crd.get("spec"), dict) else {}
+    names = got if isinstance(got := spec.get("names"), dict) else {}
     group, plural = spec.get("group") or "", names.get("plural") or ""
     name = (crd.get("metadata") or {}).get("name") or ""
     if name and name != f"{plural}.{group}":

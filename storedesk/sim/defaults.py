@@ -52,7 +52,7 @@ def apply_defaults(
     unknown PriorityClass.
     """
     obj = copy.deepcopy(obj)
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = metadata if isinstance(metadata := obj.get("metadata"), dict) else {}
     if creating is None:
         creating = not meta.get("uid")
     handler = _HANDLERS.get(plural)
@@ -585,9 +585,9 @@ def _namespace(obj: Obj, ctx: _Context) -> None:
         meta["labels"] = {**_map(meta.get("labels")), "kubernetes.io/metadata.name": meta["name"]}
     if ctx.creating:
         spec = _child(obj, "spec")
-        finalizers = _list(spec.get("finalizers"))
-        if "kubernetes" not in finalizers:
-            spec["finalizers"] = [*finalizers, "kubernetes"]
+        # As before: _list keeps only object entries, so names sent are dropped and
+        # "kubernetes" is always added (real PrepareForCreate keeps the names sent).
+        spec["finalizers"] = [*_list(spec.get("finalizers")), "kubernetes"]
         obj["status"] = {"phase": "Active"}
     else:
         _set(_child(obj, "status"), "phase", "Active")

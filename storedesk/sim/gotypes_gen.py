@@ -66,7 +66,8 @@ class Package:
             if line.startswith("}"):
                 current = None
             elif match := _FIELD.match(line):
-                self.structs[current].append(match.groups())
+                name, go_type, tag = match.groups()
+                self.structs[current].append((name, go_type, tag))
             elif match := _EMBED.match(line):
                 go_type, tag = match.groups()
                 if tag.split(",")[0]:  # embedded under a name: a field like any other
@@ -158,11 +159,11 @@ def main(api: Path, apimachinery: Path) -> None:
     print("STRUCT: dict[str, Any] = {}")
     print("ALWAYS: dict[str, dict[str, Any]] = {")
     for definition in sorted(table):
-        fields = ", ".join(
+        encoded = ", ".join(
             f'"{k}": {"STRUCT" if v == _STRUCT_ZERO else repr(v)}'
             for k, v in sorted(table[definition].items())
         )
-        print(f'    "{definition}": {{{fields}}},')
+        print(f'    "{definition}": {{{encoded}}},')
     print("}")
 
 

@@ -192,9 +192,9 @@ class _Builder:
     def _definitions(self, rt: ResourceType) -> tuple[str, str]:
         """The names of a type's object and list schemas (a CRD's are published here)."""
         if rt.custom is not None:
-            kind_def, list_def = custom_definition_names(rt)
-            self.custom[kind_def], self.custom[list_def] = _custom_definitions(rt)
-            return kind_def, list_def
+            custom_kind, custom_list = custom_definition_names(rt)
+            self.custom[custom_kind], self.custom[custom_list] = _custom_definitions(rt)
+            return custom_kind, custom_list
         kind_def = self.index.name_for(rt.group, rt.version, rt.kind)
         list_def = self.index.name_for(rt.group, rt.version, rt.list_kind)
         if kind_def is None or list_def is None:
@@ -707,7 +707,7 @@ def _v2_node(node: Any) -> Any:
         return node
     if "allOf" in node and len(node["allOf"]) == 1 and "$ref" in node["allOf"][0]:
         node = {**{k: v for k, v in node.items() if k != "allOf"}, **node["allOf"][0]}
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "$ref" and isinstance(value, str):
             out[key] = value.replace(_COMPONENT_REF, _V2_REF)

@@ -349,7 +349,13 @@ _SERVICE_SPEC = _msg(
 )
 
 # apps, batch, networking, policy, rbac ---------------------------------------------------------
-_INTSTR_POINTER = {"kind": "intstr", "presence": "pointer"}
+
+
+def _intstr_pointer(name: str) -> _Field:
+    """A *intstr.IntOrString field."""
+    return _Field(name, "intstr", presence="pointer")
+
+
 _DEPLOYMENT_SPEC = _msg(
     "DeploymentSpec",
     {
@@ -367,8 +373,8 @@ _DEPLOYMENT_SPEC = _msg(
                         _msg(
                             "RollingUpdateDeployment",
                             {
-                                1: _Field("maxUnavailable", **_INTSTR_POINTER),
-                                2: _Field("maxSurge", **_INTSTR_POINTER),
+                                1: _intstr_pointer("maxUnavailable"),
+                                2: _intstr_pointer("maxSurge"),
                             },
                         ),
                         "pointer",
@@ -634,9 +640,9 @@ _KINDS = {
                 _msg(
                     "PodDisruptionBudgetSpec",
                     {
-                        1: _Field("minAvailable", **_INTSTR_POINTER),
+                        1: _intstr_pointer("minAvailable"),
                         2: _m("selector", _LABEL_SELECTOR, "pointer"),
-                        3: _Field("maxUnavailable", **_INTSTR_POINTER),
+                        3: _intstr_pointer("maxUnavailable"),
                         4: _s("unhealthyPodEvictionPolicy", "pointer"),
                     },
                 ),
@@ -869,6 +875,7 @@ def _time(data: bytes) -> str | None:
 def _fields(data: bytes, message: _Message) -> Iterator[tuple[int, int, Any]]:
     """(field number, wire type, value) for each field: varints as int, the rest as bytes."""
     view, pos, end = memoryview(data), 0, len(data)
+    value: int | memoryview
     while pos < end:
         tag, pos = _varint(view, pos)
         number, wire = tag >> 3, tag & 7

@@ -64,7 +64,7 @@ def answer(rt: ResourceType, body: Any, faults: Faults, user: str, types: res.Re
         "apiVersion": rt.group_version,
         "metadata": {},
     }
-    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    spec = got if isinstance(got := body.get("spec"), dict) else {}
     if rt.kind == "SelfSubjectReview":
         review["status"] = {"userInfo": {"username": user, "groups": list(GROUPS)}}
     elif rt.kind == "SelfSubjectAccessReview":

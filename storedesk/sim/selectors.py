@@ -17,7 +17,9 @@ _EQ_RE = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s*(==|=|!=)\s*([A-Za-z0-9_.-]*)\s*$
 
 def _split_requirements(selector: str) -> list[str]:
     """Split on commas that are not inside `in (...)` value lists."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in selector:
         if ch == "(":
             depth += 1

@@ -453,7 +453,8 @@ def _hpa_metric(metric: Obj, current: Obj) -> str:
 
 def _quota_columns(quota: Obj) -> tuple[str, str]:
     hard, used = _status(quota).get("hard") or {}, _status(quota).get("used") or {}
-    requests, limits = [], []
+    requests: list[str] = []
+    limits: list[str] = []
     for name in sorted(hard):
         target = limits if name.split(".")[0] == "limits" and "." in name else requests
         target.append(f"{name}: {used.get(name, '0')}/{hard[name]}")

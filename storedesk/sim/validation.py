@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from storedesk.sim import cron, customresources, errors, quantity, schema
 from storedesk.sim.gofmt import go_v
@@ -63,6 +63,11 @@ class _Node:
         self.set_list = False
         self.preserve = False
         self.lo, self.hi = -(2**63), 2**63 - 1
+
+    def element(self) -> _Node:
+        """The element type of a MAP or LIST node, set when the node is compiled."""
+        assert self.elem is not None, self.go
+        return self.elem
 
 
 class _Compiler:
@@ -341,14 +346,14 @@ class _Decoder:
                 self.type_error(_json_kind(value), node, struct, path)
                 return value
             items = sorted(value.items()) if self.sort_keys else value.items()
-            return {k: self.walk(node.elem, v, struct, path, f"{ipath}.{k}") for k, v in items}
+            elem = node.element()
+            return {k: self.walk(elem, v, struct, path, f"{ipath}.{k}") for k, v in items}
         if kind == LIST:
             if not isinstance(value, list):
                 self.type_error(_json_kind(value), node, struct, path)
                 return value
-            return [
-                self.walk(node.elem, v, struct, path, f"{ipath}[{i}]") for i, v in enumerate(value)
-            ]
+            elem = node.element()
+            return [self.walk(elem, v, struct, path, f"{ipath}[{i}]") for i, v in enumerate(value)]
         self.scalar(node, value, struct, path)
         return value
 
@@ -387,7 +392,14 @@ def _unmarshal_type(got: str, go_type: str, struct: str, path: str) -> str:
 
 # --- stage 1 for strategic-merge patches: the unstructured converter -----------------------
 
-_GO_KIND = {bool: "bool", int: "int64", float: "float64", str: "string", list: "slice", dict: "map"}
+_GO_KIND: dict[type, str] = {
+    bool: "bool",
+    int: "int64",
+    float: "float64",
+    str: "string",
+    list: "slice",
+    dict: "map",
+}
 
 
 class _Converter:
@@ -423,7 +435,8 @@ class _Converter:
         if kind == LIST:
             if not isinstance(value, list):
                 raise _Abort(f"cannot restore slice from {st}")
-            return [self.walk(node.elem, v, f"{ipath}[{i}]") for i, v in enumerate(value)]
+            elem = node.element()
+            return [self.walk(elem, v, f"{ipath}[{i}]") for i, v in enumerate(value)]
         self.scalar(node, value, st)
         return value
 
@@ -472,6 +485,9 @@ def _smd_key(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+_SMD_CONTAINER: dict[type, str] = {dict: "map[string]interface {}", list: "[]interface {}"}
+
+
 class _Typed:
     """structured-merge-diff's validation of an applied configuration against the schema."""
 
@@ -506,6 +522,7 @@ class _Typed:
         self.scalar(kind, value, path)
 
     def list_items(self, node: _Node, items: list[Any], path: str) -> None:
+        elem = node.element()
         seen: set[str] = set()
         for i, item in enumerate(items):
             element = f"[{i}]"
@@ -532,14 +549,12 @@ class _Typed:
                 if element in seen:
                     self.errors.append(f"{path}: duplicate entries for key {element}")
                 seen.add(element)
-            self.walk(node.elem, item, path + element)
+            self.walk(elem, item, path + element)
 
     def scalar(self, kind: int, value: Any, path: str) -> None:
         if kind in (INT, NUM):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                got = {dict: "map[string]interface {}", list: "[]interface {}"}.get(
-                    type(value), _GO_KIND.get(type(value), "string")
-                )
+                got = _SMD_CONTAINER.get(type(value), _GO_KIND.get(type(value), "string"))
                 self.errors.append(f"{path}: expected numeric (int or float), got {got}")
         elif kind in (STR, BYTES):
             if not isinstance(value, str):
@@ -552,7 +567,7 @@ class _Typed:
 
 
 def _gvk_nn(obj: dict[str, Any], rt: ResourceType) -> str:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = _as_dict(obj.get("metadata"))
     return (
         f"{meta.get('namespace', '')}/{meta.get('name', '')}; "
         f"{rt.group}/{rt.version}, Kind={rt.kind}"
@@ -751,8 +766,13 @@ _NAME_RULES: dict[str, Callable[[str], list[str]]] = {
 Causes = list[tuple[str, str]]
 
 
-def _is_dict(value: Any) -> bool:
+def _is_dict(value: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def _labels(labels: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -840,7 +860,7 @@ def _selector_matches(sel: dict[str, Any], labels: dict[str, Any]) -> bool:
 def _workload_selector(spec: dict[str, Any], what: str) -> Iterator[tuple[str, str]]:
     """Selector rules of Deployment/ReplicaSet/StatefulSet (and Jobs with manualSelector)."""
     sel = spec.get("selector")
-    template = spec.get("template") if _is_dict(spec.get("template")) else {}
+    template = _as_dict(spec.get("template"))
     labels = (template.get("metadata") or {}).get("labels")
     if not _is_dict(sel):
         yield "spec.selector", required()
@@ -864,12 +884,10 @@ def _nonnegative(spec: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
 
 def _pod_template(template: Any, path: str) -> Iterator[tuple[str, str]]:
     template = template if _is_dict(template) else {}
-    meta = template.get("metadata") if _is_dict(template.get("metadata")) else {}
+    meta = _as_dict(template.get("metadata"))
     yield from _labels(meta.get("labels"), f"{path}.labels")
     yield from _annotations(meta.get("annotations"), f"{path}.annotations")
-    yield from _pod_spec(
-        template.get("spec") if _is_dict(template.get("spec")) else {}, f"{path}.spec"
-    )
+    yield from _pod_spec(_as_dict(template.get("spec")), f"{path}.spec")
 
 
 def _pod_spec(spec: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
@@ -947,7 +965,7 @@ def _restart_policy(spec: dict[str, Any], allowed: list[str]) -> Iterator[tuple[
 
 
 def _workload(obj: dict[str, Any], rt: ResourceType) -> Iterator[tuple[str, str]]:
-    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    spec = _as_dict(obj.get("spec"))
     kind = rt.kind
     for name in ("replicas", "minReadySeconds"):
         yield from _nonnegative(spec, name)
@@ -958,8 +976,8 @@ def _workload(obj: dict[str, Any], rt: ResourceType) -> Iterator[tuple[str, str]
     elif kind == "StatefulSet":
         # StatefulSet validation checks the template's labels only, not its pod spec
         yield from _workload_selector(spec, "statefulset")
-        template = spec.get("template") if _is_dict(spec.get("template")) else {}
-        meta = template.get("metadata") if _is_dict(template.get("metadata")) else {}
+        template = _as_dict(spec.get("template"))
+        meta = _as_dict(template.get("metadata"))
         yield from _labels(meta.get("labels"), "spec.template.labels")
         yield from _annotations(meta.get("annotations"), "spec.template.annotations")
         yield from _restart_policy(spec, ["Always"])
@@ -992,7 +1010,7 @@ _WORKLOADS = (
 
 def _rc_selector(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """ValidateReplicationControllerSpec: a non-empty map selector the template matches."""
-    selector = spec.get("selector") if _is_dict(spec.get("selector")) else {}
+    selector = _as_dict(spec.get("selector"))
     if not selector:
         yield "spec.selector", required()
         return
@@ -1015,7 +1033,7 @@ def _cron_job(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     name = (obj.get("metadata") or {}).get("name") or ""
     if len(name) > 52:
         yield "metadata.name", invalid(name, "must be no more than 52 characters")
-    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    spec = _as_dict(obj.get("spec"))
     schedule = spec.get("schedule") or ""
     if not schedule:
         yield "spec.schedule", required()
@@ -1035,9 +1053,9 @@ def _cron_job(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if isinstance(value, int) and value < 0:
             yield f"spec.{field}", invalid(value, _NONNEGATIVE)
     job = (spec.get("jobTemplate") or {}).get("spec") or {}
-    template = job.get("template") if _is_dict(job.get("template")) else {}
+    template = _as_dict(job.get("template"))
     yield from _pod_template(template, "spec.jobTemplate.spec.template")
-    pod = template.get("spec") if _is_dict(template.get("spec")) else {}
+    pod = _as_dict(template.get("spec"))
     policy = pod.get("restartPolicy") or "Always"
     if policy not in ("OnFailure", "Never"):
         yield (
@@ -1048,7 +1066,7 @@ def _cron_job(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def _autoscaler(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """ValidateHorizontalPodAutoscalerSpec's bounds and target."""
-    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    spec = _as_dict(obj.get("spec"))
     low = spec.get("minReplicas")
     if isinstance(low, int) and low < 1:
         yield "spec.minReplicas", invalid(low, "must be greater than or equal to 1")
@@ -1061,7 +1079,7 @@ def _autoscaler(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 "spec.maxReplicas",
                 invalid(high, "must be greater than or equal to `minReplicas`"),
             )
-    target = spec.get("scaleTargetRef") if _is_dict(spec.get("scaleTargetRef")) else {}
+    target = _as_dict(spec.get("scaleTargetRef"))
     for field in ("kind", "name"):
         if not target.get(field):
             yield f"spec.scaleTargetRef.{field}", required()
@@ -1075,7 +1093,7 @@ def _autoscaler(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _service(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    spec = _as_dict(obj.get("spec"))
     stype = spec.get("type") or "ClusterIP"
     types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
     if stype not in types:
@@ -1117,13 +1135,16 @@ def _data_keys(obj: dict[str, Any], fields: tuple[str, ...]) -> Iterator[tuple[s
                 yield f"data[{key}]", invalid(key, msg)
 
 
+_SECRET_KEYS: dict[str | None, tuple[str, ...]] = {
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+}
+
+
 def _secret(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield from _data_keys(obj, ("data", "stringData"))
     keys = set(obj.get("data") or {}) | set(obj.get("stringData") or {})
-    needed = {
-        "kubernetes.io/tls": ("tls.crt", "tls.key"),
-        "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
-    }.get(obj.get("type"), ())
+    needed = _SECRET_KEYS.get(obj.get("type"), ())
     for key in needed:
         if key not in keys:
             yield f"data[{key}]", required()
@@ -1133,7 +1154,7 @@ _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnc
 
 
 def _pvc(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    spec = obj.get("spec") if _is_dict(obj.get("spec")) else {}
+    spec = _as_dict(obj.get("spec"))
     modes = spec.get("accessModes") or []
     if not modes:
         yield "spec.accessModes", required("at least 1 access mode is required")
@@ -1150,7 +1171,7 @@ _KIND_RULES: dict[str, Callable[[dict[str, Any]], Iterator[tuple[str, str]]]] = 
     "Secret": _secret,
     "ConfigMap": lambda obj: _data_keys(obj, ("data", "binaryData")),
     "PersistentVolumeClaim": _pvc,
-    "Pod": lambda obj: _pod_spec(obj.get("spec") if _is_dict(obj.get("spec")) else {}, "spec"),
+    "Pod": lambda obj: _pod_spec(_as_dict(obj.get("spec")), "spec"),
     "CronJob": _cron_job,
     "HorizontalPodAutoscaler": _autoscaler,
 }
@@ -1219,16 +1240,18 @@ def _schema_required(node: _Node, value: Any, path: str) -> Iterator[tuple[str, 
             if child is not None and not (not path and key == "status"):
                 yield from _schema_required(child, item, f"{path}.{key}" if path else key)
     elif node.kind == LIST and isinstance(value, list):
+        elem = node.element()
         for i, item in enumerate(value):
-            yield from _schema_required(node.elem, item, f"{path}[{i}]")
-    elif node.kind == MAP and _is_dict(value) and node.elem.kind in (STRUCT, LIST, MAP):
+            yield from _schema_required(elem, item, f"{path}[{i}]")
+    elif node.kind == MAP and _is_dict(value) and node.element().kind in (STRUCT, LIST, MAP):
+        elem = node.element()
         for key, item in value.items():
-            yield from _schema_required(node.elem, item, f"{path}[{key}]")
+            yield from _schema_required(elem, item, f"{path}[{key}]")
 
 
 def api_causes(obj: dict[str, Any], rt: ResourceType) -> Causes:
     """The 422 causes real API validation reports for `obj` (empty when valid)."""
-    meta = obj.get("metadata") if _is_dict(obj.get("metadata")) else {}
+    meta = _as_dict(obj.get("metadata"))
     causes = list(_object_meta(meta, rt))
     if rt.custom is not None:
         return [*causes, *customresources.schema_causes(obj, rt)]

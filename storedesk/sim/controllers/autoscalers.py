@@ -188,7 +188,7 @@ def _bounded(current: int, low: int, high: int) -> tuple[int, str]:
 def _metrics_problem(metrics: list[Obj]) -> tuple[str, str, str]:
     """(condition reason, its error, the first-error text) for the first metric: none can
     be read, since no metrics API is registered."""
-    metric = metrics[0] if metrics else {"type": "Resource", "resource": {"name": "cpu"}}
+    metric: Obj = metrics[0] if metrics else {"type": "Resource", "resource": {"name": "cpu"}}
     kind = metric.get("type", "")
     if kind in ("Resource", "ContainerResource"):
         source = metric.get("resource") or metric.get("containerResource") or {}

@@ -193,9 +193,9 @@ class CronJobs:
             for job in active:
                 self._delete_job(cj, job)
             active = []
-        job = self._create_job(cj, due)
+        created = self._create_job(cj, due)
         status["lastScheduleTime"] = _stamp(due)
-        return [*active, job] if job is not None else active
+        return [*active, created] if created is not None else active
 
     def _create_job(self, cj: Obj, due: datetime) -> Obj | None:
         template = cj["spec"].get("jobTemplate") or {}

@@ -422,7 +422,9 @@ class Kubelet:
         image = c.get("image", "")
         previous = pod.get("status") or {}
         meta = pod["metadata"]
-        old = next((s for s in previous.get("containerStatuses", []) if s["name"] == c["name"]), {})
+        old: Obj = next(
+            (s for s in previous.get("containerStatuses", []) if s["name"] == c["name"]), {}
+        )
         status: dict[str, Any] = {
             "name": c["name"],
             "image": image,

@@ -28,7 +28,9 @@ from storedesk.sim.store import Change, Obj
 log = logging.getLogger("storedesk.sim.controllers")
 
 Key = tuple[str, str, str]  # (what, namespace, name-or-uid)
-EVENT = res.lookup("", "v1", "events")
+_EVENT = res.lookup("", "v1", "events")
+assert _EVENT is not None  # a built-in type
+EVENT: ResourceType = _EVENT
 
 
 def rt_of(plural: str, group: str = "") -> ResourceType:

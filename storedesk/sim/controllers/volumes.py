@@ -159,7 +159,7 @@ class Volumes:
         meta, spec = claim["metadata"], claim.get("spec") or {}
         name = f"pvc-{meta['uid']}"
         size = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-        body = {
+        body: Obj = {
             "apiVersion": "v1",
             "kind": "PersistentVolume",
             "metadata": {

@@ -800,10 +800,10 @@ class Workloads:
                     "job-name": name,
                 }
                 for _ in range(missing):
-                    pod, _ = self._create_pod(job, self._pod_from_template(job, None, labels))
-                    if pod is None:
+                    created, _ = self._create_pod(job, self._pod_from_template(job, None, labels))
+                    if created is None:
                         break
-                    active.append(pod)
+                    active.append(created)
             if deadline:
                 self.m.after(max(0.1, deadline - elapsed), ("Job", ns, name))
         status.update(
