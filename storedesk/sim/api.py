@@ -10,6 +10,7 @@ quota -> storage.
 from __future__ import annotations
 
 import base64
+import builtins
 import copy
 import fnmatch
 import json
@@ -38,7 +39,9 @@ from storedesk.sim.resources import ResourceType
 from storedesk.sim.selectors import field_matcher, label_matcher
 from storedesk.sim.store import Obj, Store
 
-NAMESPACE = res.lookup("", "v1", "namespaces")
+_NAMESPACE = res.lookup("", "v1", "namespaces")
+assert _NAMESPACE is not None  # a built-in type
+NAMESPACE: ResourceType = _NAMESPACE
 # Kinds whose registry sets metadata.generation (and bumps it on spec changes).
 _GENERATION_KINDS = {
     "Deployment",
@@ -332,7 +335,7 @@ class Api:
         patch_type: str | None = None,
         patch_body: Any = None,
         track: Callable[[Obj, Any], Obj] | None = None,
-    ) -> tuple[Obj, list[str]]:
+    ) -> tuple[Obj, builtins.list[str]]:
         """Decoding, defaulting, field ownership (`track`, given the object and the
         managedFields the request carried), mutating admission, then validation (the
         server's order)."""
@@ -379,14 +382,14 @@ class Api:
         if quotas:
             admission.check_quota(obj, rt.plural, quotas, self._objects_for_quota(namespace))
 
-    def _objects_for_quota(self, namespace: str) -> dict[str, list[Obj]]:
+    def _objects_for_quota(self, namespace: str) -> dict[str, builtins.list[Obj]]:
         return {
             rt.plural: list(self.store.items(rt, namespace))
             for rt in res.RESOURCE_TYPES
             if rt.namespaced
         }
 
-    def _cluster_objects(self, group: str, plural: str) -> list[Obj]:
+    def _cluster_objects(self, group: str, plural: str) -> builtins.list[Obj]:
         """Stored cluster-scoped objects of a type ("*" matches a plural's start)."""
         return [
             obj
@@ -395,12 +398,12 @@ class Api:
             for obj in self.store.items(rt)
         ]
 
-    def _storage_classes(self) -> list[Obj]:
+    def _storage_classes(self) -> builtins.list[Obj]:
         rt = res.lookup("storage.k8s.io", "v1", "storageclasses")
         assert rt is not None
         return list(self.store.items(rt))
 
-    def _in_namespace(self, plural: str, namespace: str) -> list[Obj]:
+    def _in_namespace(self, plural: str, namespace: str) -> builtins.list[Obj]:
         rt = res.lookup("", "v1", plural)
         assert rt is not None
         return list(self.store.items(rt, namespace))
@@ -434,7 +437,7 @@ class Api:
         opts: WriteOptions,
         *,
         apply: bool = False,
-        managed_fields: list[Obj] | None = None,
+        managed_fields: builtins.list[Obj] | None = None,
     ) -> WriteResult:
         meta = body["metadata"]
         if not meta.get("name") and meta.get("generateName"):
@@ -496,7 +499,7 @@ class Api:
         apply: bool = False,
         patch_type: str | None = None,
         patch_body: Any = None,
-        managed_fields: list[Obj] | None = None,
+        managed_fields: builtins.list[Obj] | None = None,
     ) -> WriteResult:
         meta = body["metadata"]
         name = old["metadata"]["name"]
@@ -739,6 +742,7 @@ class Api:
         # Sequential from 10.96.0.2 (10.96.0.1 is the `kubernetes` Service), skipping
         # addresses in use: a restored state or a client may have taken them.
         service = res.lookup("", "v1", "services")
+        assert service is not None
         used = {s.get("spec", {}).get("clusterIP") for s in self.store.items(service)}
         with self._ip_lock:
             while True:

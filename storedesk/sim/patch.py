@@ -556,7 +556,8 @@ def _partition(merged: list, present: list, merge_key: str) -> tuple[list, list]
             [v for v in merged if _canon(v) in wanted],
             [v for v in merged if _canon(v) not in wanted],
         )
-    inside, outside = [], []
+    inside: list[Any] = []
+    outside: list[Any] = []
     for item in merged:
         if not isinstance(item, dict):
             raise server_error(_bad_arg("map", item))
