@@ -465,6 +465,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         ("Pods ready", f"{status.pods_ready}/{status.pods_total}"),
         ("URL", record.url or "-"),
         ("Admin", record.admin_url or "-"),
+        *record.links,
         (
             "Release",
             f"revision {record.release_revision} {record.release_status}"
@@ -492,10 +493,11 @@ def cmd_credentials(args: argparse.Namespace) -> int:
         _err(f"recovered the passwords of '{args.name}' from {where}; kept in the keyring")
     else:
         creds = service.credentials(args.name)
-    secrets = set(creds.secrets())
+    engine = service.engine_of(args.name)
+    shown = set(engine.public_fields) | {"admin_user", "admin_email"}
     fields = {
-        field: value if args.reveal or value not in secrets else "********"
-        for field, value in service.engine_of(args.name).ordered(creds)
+        field: value if args.reveal or field in shown else "********"
+        for field, value in engine.ordered(creds)
     }
     data = {"store": args.name, **fields, "revealed": bool(args.reveal)}
     if args.output == "json":
@@ -741,6 +743,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "release_status": record.release_status,
         "access": "port-forward" if record.forwarded else "ingress",
         "reachable": {Phase.READY: True, Phase.RUNNING: False}.get(status.phase),
+        "links": dict(record.links),
     }
 
 

@@ -50,6 +50,7 @@ class CredentialField:
     value: str  # the chart value that carries it, e.g. auth.adminPassword
     secret_key: str  # its key in the store's credentials Secret, e.g. admin-password
     generate: bool  # a password Storedesk makes (the login fields are given)
+    public: bool = False  # shown as it is (a publishable API key), never masked
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class Engine:
     components: tuple[Component, ...]
     options: tuple[EngineOption, ...]
     order: int = 100
+    links: tuple[tuple[str, str], ...] = ()  # (label, path) of more addresses to show
+    timeout: float | None = None  # seconds helm gets by default (a long first install)
     forward_service: str = ""  # e.g. "{store}-wordpress": the Service a port-forward reaches
     forward_port: int = 0  # its port
     forward_component: str = ""  # the pods behind it (app.kubernetes.io/component)
@@ -228,6 +231,18 @@ class Engine:
         """Where the shop owner logs in."""
         return self.store_url(store, options) + self.admin_path.lstrip("/")
 
+    def link_urls(
+        self, store: str, options: Mapping[str, object] | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        """More addresses of the store (e.g. Medusa's Store API), by label."""
+        root = self.store_url(store, options).split("/", 3)[:3]
+        return tuple((label, "/".join(root) + path) for label, path in self.links)
+
+    @property
+    def public_fields(self) -> tuple[str, ...]:
+        """Credentials shown as they are: not secrets (a publishable API key)."""
+        return tuple(f.name for f in self.credential_fields if f.public)
+
 
 def _put(values: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted chart value path (auth.adminPassword) in a nested dict."""
@@ -265,6 +280,7 @@ def parse_manifest(data: object, chart: str) -> Engine:
             need(f, "value"),
             need(f, "secretKey"),
             bool(f.get("generate", False)),
+            bool(f.get("public", False)),
         )
         for f in need(data, "credentials", list)
     )
@@ -315,6 +331,10 @@ def parse_manifest(data: object, chart: str) -> Engine:
         forward_component=str(forward.get("component", "")),
         forward_container_port=int(forward.get("containerPort", forward.get("port", 0))),
         storefront_marker=str(manifest.get("storefrontMarker", "")),
+        links=tuple(
+            (need(link, "label"), need(link, "path")) for link in manifest.get("links") or ()
+        ),
+        timeout=float(manifest["timeout"]) if manifest.get("timeout") else None,
     )
 
 

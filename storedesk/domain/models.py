@@ -182,6 +182,7 @@ class StoreRecord:
     release_revision: int | None = None
     release_status: str | None = None
     forwarded: bool = False  # shoppers reach it through Storedesk's port-forward
+    links: tuple[tuple[str, str], ...] = ()  # (label, URL): more addresses (a Store API)
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class Create:
     ) -> StoreRecord:
         """Create a store, or converge an existing one (same passwords, same options unless
         given, one helm upgrade). Setting `cancel` stops it (helm included)."""
-        timeout = self.service.settings.timeout if timeout is None else validate_timeout(timeout)
+        given = None if timeout is None else validate_timeout(timeout)
         name = validate_store_name(name)
         asked = engines().get(engine) if engine is not None else None
         if asked is not None:
@@ -98,6 +98,7 @@ class Create:
                 self.service._engine_labelled(existing) if existing else asked or engines().default
             )
             chart = chart_path(chosen)
+            timeout = self.service.timeout(chosen, given=given)
             previous = (
                 inventory.store_options(existing["metadata"].get("annotations") or {})
                 if existing

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from storedesk.cluster import facts as convert
 from storedesk.cluster.kube import NAMESPACES
 from storedesk.domain.credentials import KeyringKey
-from storedesk.domain.limits import validate_timeout
 from storedesk.domain.models import OperationKind, store_namespace
 from storedesk.domain.names import validate_store_name
 from storedesk.errors import (
@@ -54,7 +53,7 @@ class Delete:
         """Uninstall, delete the namespace, and (once it is gone) the keyring entry; False
         when the store was being deleted already (without wait there is nothing to start).
         Setting `cancel` stops helm; a namespace already being deleted stays so."""
-        timeout = self.service.settings.timeout if timeout is None else validate_timeout(timeout)
+        timeout = self.service.timeout(given=timeout)
         name = validate_store_name(name)
         ns_name = store_namespace(name)
         # HelmUnavailable before anything changes (the store stays as it is).

@@ -202,11 +202,13 @@ def record(
     url = admin_url = None
     options = store_options(namespace.annotations)
     marker = ""
+    links: tuple[tuple[str, str], ...] = ()
     try:
         engine = engines().get(namespace.engine)
         url = engine.store_url(namespace.store, options)
         admin_url = engine.admin_url(namespace.store, options)
         marker = engine.storefront_marker
+        links = engine.link_urls(namespace.store, options)
     except InvalidInput:  # an engine or options this version does not know: no links
         pass
     row = StoreRecord(
@@ -220,6 +222,7 @@ def record(
         release_revision=release.revision if release else None,
         release_status=release.status if release else None,
         forwarded=options.get("access") == "port-forward",
+        links=links,
     )
     if reach is None or not marker:
         return row  # an engine that names no storefront marker cannot be probed

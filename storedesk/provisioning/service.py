@@ -75,7 +75,7 @@ class Settings:
     """Per-user settings of the engine."""
 
     data_dir: Path = field(default_factory=lambda: default_data_dir())
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float | None = None  # None: the engine's own (a long first install), else 600
 
 
 def default_data_dir() -> Path:
@@ -169,6 +169,15 @@ class StoreService:
         version = self.kube.version()
         git = str(version.get("gitVersion", ""))
         return ClusterInfo(self.target.context, self.kube.server, git, demo="storedesk-sim" in git)
+
+    def timeout(self, engine: Engine | None = None, *, given: float | None = None) -> float:
+        """Seconds an operation gives helm and its waits: as given (checked), else the
+        settings', else the engine's own, else DEFAULT_TIMEOUT."""
+        if given is not None:
+            return validate_timeout(given)
+        if self.settings.timeout is not None:
+            return self.settings.timeout
+        return (engine.timeout if engine is not None else None) or DEFAULT_TIMEOUT
 
     @cached_property
     def reachability(self) -> Reachability:
@@ -403,7 +412,7 @@ class StoreService:
         """Return the store to an earlier revision (default: the one before the current).
 
         Passwords are never rotated, so every revision carries the same ones."""
-        timeout = self.settings.timeout if timeout is None else validate_timeout(timeout)
+        timeout = self.timeout(given=timeout)
         name = validate_store_name(name)
         ns_name = store_namespace(name)
         revisions = self.history(name)

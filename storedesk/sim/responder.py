@@ -169,14 +169,18 @@ def _medusa(target: Target, route: str, host: str) -> Reply:
             }
         ]
         return _json(200, {"products": products, "count": 1, "offset": 0, "limit": 50})
-    return _page(target, host, "Simulated store", "", engine="Medusa")
+    # The admin's page carries the element Medusa's own admin mounts into.
+    marker = '<div id="medusa"></div>\n' if route.startswith("/app") else ""
+    return _page(target, host, "Simulated store", "", engine="Medusa", extra_body=marker)
 
 
 def _json(status: int, value: Any) -> Reply:
     return Reply(status, "application/json; charset=UTF-8", json.dumps(value).encode())
 
 
-def _page(target: Target, host: str, title: str, extra_head: str, engine: str = "") -> Reply:
+def _page(
+    target: Target, host: str, title: str, extra_head: str, engine: str = "", extra_body: str = ""
+) -> Reply:
     """The HTML page: what this is, in plain words, and what it stands for."""
     rows = [
         ("Store", target.store or "(not a Storedesk store)"),
@@ -193,7 +197,7 @@ def _page(target: Target, host: str, title: str, extra_head: str, engine: str = 
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
         f"{extra_head}<title>{title} {html.escape(target.store or target.pod)} "
         "(Storedesk simulator)</title>\n</head>\n<body>\n"
-        f"<h1>{title}: this is not a shop</h1>\n"
+        f"<h1>{title}: this is not a shop</h1>\n{extra_body}"
         f"<p>This page comes from the Storedesk simulator, which runs no containers. It "
         f"stands in for the {what} below so that links, port-forwards and checks can be "
         "tried without a cluster. Nothing can be bought here.</p>\n"

@@ -71,3 +71,11 @@ def test_what_storedesk_passes_renders_the_chart(helm, tmp_path, options):
     assert MANIFEST.credentials_from_secret(secret["data"]) == credentials
     for field in MANIFEST.credential_fields:
         assert data[field.secret_key] == credentials[field.name]
+
+
+def test_the_store_api_the_publishable_key_and_a_longer_first_install_are_data() -> None:
+    assert MANIFEST.link_urls("shop", {"url_port": 8123}) == (
+        ("Store API", "http://shop.localhost:8123/store/"),
+    )
+    assert MANIFEST.public_fields == ("publishable_key",)  # shown as it is, never masked
+    assert MANIFEST.timeout == 900
