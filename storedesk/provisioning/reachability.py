@@ -50,12 +50,12 @@ class Reachability:
         the background when it is due. Never blocks."""
         with self._lock:
             known = self._facts.get(record.name)
-            current = known is not None and known[1].url == record.url
-            due = not current or _stale(*known)  # type: ignore[misc]
+            fact = known[1] if known is not None and known[1].url == record.url else None
+            due = known is None or fact is None or _stale(known[0], fact)
             if due and record.name not in self._probing:
                 self._probing.add(record.name)
                 self._pool.submit(self._run, record, tuple(pods))
-        return known[1] if known is not None and current else None
+        return fact
 
     def known(self, record: StoreRecord, pods: Sequence[PodFact] = ()) -> ReachFact | None:
         """The latest probe of `record`'s storefront, if it is of its current URL."""
