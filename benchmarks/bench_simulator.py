@@ -7,7 +7,9 @@ figures are the server's. The baseline is GET /version, the cheapest request it 
   one namespace's pods, with the simulator's CPU per request;
 - watch: events per second a watch from resourceVersion 0 delivers (every pod, ADDED),
   and live fan-out: WATCHERS watches on pods while pods are patched one by one;
-- memory: the simulator's RSS growth over the objects the 200 stores added.
+- memory: the simulator's RSS growth over the objects the 200 stores added;
+- server-side apply: requests per second of applies (helm 4's PATCH) of a Deployment,
+  each changing a field, with the field ownership (managedFields) they record.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
 
 from benchmarks.harness import Context, Outcome, Spec, keyring_usable, median, wait_until
 from benchmarks.population import add_stores, all_ready, blueprint, store_names
@@ -160,6 +164,55 @@ def fan_out(url: str, sim: SimProcess, pods: list[tuple[str, str]]) -> dict[str,
     }
 
 
+SSA_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ssa-web
+  namespace: default
+  labels: {app.kubernetes.io/managed-by: Helm}
+  annotations: {bench/round: "%d"}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ssa-web}}
+  template:
+    metadata: {labels: {app: ssa-web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.3
+          ports: [{name: http, containerPort: 80}]
+          env: [{name: A, value: "1"}, {name: B, value: "2"}]
+          readinessProbe: {httpGet: {path: /, port: http}}
+          resources: {requests: {cpu: 10m, memory: 32Mi}}
+"""
+
+
+def ssa_throughput(client: Client, sim: SimProcess, seconds: float) -> dict[str, float]:
+    """Sequential server-side applies (as helm 4 sends them) of one Deployment, each with
+    a new annotation: merge, prune by ownership, conflicts checked, managedFields written."""
+    path = (
+        "/apis/apps/v1/namespaces/default/deployments/ssa-web"
+        "?fieldManager=helm&fieldValidation=Strict&force=false"
+    )
+    client.call("PATCH", path, yaml.safe_load(SSA_DEPLOYMENT % 0), "application/apply-patch+yaml")
+    cpu = sim.cpu_seconds()
+    started = time.perf_counter()
+    done = 0
+    while time.perf_counter() - started < seconds:
+        done += 1
+        config = yaml.safe_load(SSA_DEPLOYMENT % done)  # JSON is YAML: sent as JSON
+        client.call("PATCH", path, config, "application/apply-patch+yaml")
+    elapsed = time.perf_counter() - started
+    managed = json.loads(client.call("GET", path.split("?")[0]))["metadata"].get(
+        "managedFields", []
+    )
+    return {
+        "requests_per_s": round(done / elapsed, 1),
+        "sim_cpu_ms_per_request": round((sim.cpu_seconds() - cpu) / done * 1000, 3),
+        "managers": sorted(f"{e['manager']}/{e['operation']}" for e in managed),
+    }
+
+
 def validation_cost(objects: list[dict[str, Any]]) -> dict[str, float]:
     """Strict schema validation (what every write pays) of the live pods, in this process."""
     pod = resources.by_kind("v1", "Pod")
@@ -213,6 +266,7 @@ def run(ctx: Context) -> Outcome:
             ),
         }
         validation = validation_cost(pod_list)
+        ssa = ssa_throughput(client, sim, seconds)
         watches = {
             "initial_events": initial_events(sim.url, len(pods), ctx.reps(5, 2)),
             "live_fan_out": fan_out(sim.url, sim, pods),
@@ -239,6 +293,7 @@ def run(ctx: Context) -> Outcome:
             "lists": lists,
             "watches": watches,
             "validation": validation,
+            "ssa_apply": ssa,
         },
         notes=[
             f"memory: {per_object / 1024:.1f} KiB of RSS per object ({added} objects added "
@@ -247,5 +302,7 @@ def run(ctx: Context) -> Outcome:
             f"resourceVersion 0, {watches['live_fan_out']['events_per_s']:g} events/s "
             f"to {WATCHERS} watchers",
             f"strict schema validation: {validation['ms_per_object']:g} ms per pod",
+            f"server-side apply with managedFields: {ssa['requests_per_s']:g} requests/s "
+            f"({ssa['sim_cpu_ms_per_request']:g} ms simulator CPU each)",
         ],
     )

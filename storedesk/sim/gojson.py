@@ -41,9 +41,10 @@ def _compact(value: Any) -> bytes:
 
 class StoredObjects:
     """Encoded bytes of stored objects, which are never changed once stored: a list or
-    a watch sends each object's bytes again instead of encoding it again. Bounded."""
+    a watch sends each object's bytes again instead of encoding it again. Bounded, and
+    told (`forget`) when an object is replaced, so it keeps no old version alive."""
 
-    def __init__(self, limit: int = 32 * 2**20) -> None:
+    def __init__(self, limit: int = 8 * 2**20) -> None:
         self.limit = limit
         self._size = 0
         self._lock = threading.Lock()
@@ -69,6 +70,16 @@ class StoredObjects:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._size -= len(dropped)
         return data
+
+    def forget(self, old: Any) -> None:
+        """Drop what is kept of an object that is no longer the stored version."""
+        if old is None:
+            return
+        with self._lock:
+            found = self._entries.get(id(old))
+            if found is not None and found[0] is old:
+                del self._entries[id(old)]
+                self._size -= len(found[1])
 
     def encode_list(self, listed: dict[str, Any]) -> bytes:
         """A list object (kind, apiVersion, metadata, items) as encode() writes it."""

@@ -17,7 +17,9 @@ list. The rules are structured-merge-diff's and k8s.io/apimachinery's managedfie
 from __future__ import annotations
 
 import json
+import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,8 +137,33 @@ def _value_key(value: Any) -> tuple[Any, ...]:
 # -- fieldsV1 -----------------------------------------------------------------------------
 
 
+_LEAF: dict[str, Any] = {}  # every empty node of every fieldsV1: shared, never changed
+_ENCODINGS_KEPT = 1024
+_encodings: OrderedDict[FieldSet, dict[str, Any]] = OrderedDict()
+_encodings_lock = threading.Lock()
+
+
 def encode_fields(paths: Iterable[Path]) -> dict[str, Any]:
-    """A field set as fieldsV1: nested keys in order, "." where a node is itself owned."""
+    """A field set as fieldsV1: nested keys in order, "." where a node is itself owned.
+
+    The result is shared with every other entry owning the same fields (the pods of one
+    template, say) and must not be changed."""
+    key = paths if isinstance(paths, frozenset) else frozenset(paths)
+    with _encodings_lock:
+        found = _encodings.get(key)
+        if found is not None:
+            _encodings.move_to_end(key)
+            return found
+    key = _shared(key)
+    encoded = _encode(key)
+    with _encodings_lock:
+        _encodings[key] = encoded
+        if len(_encodings) > _ENCODINGS_KEPT:
+            _encodings.popitem(last=False)
+    return encoded
+
+
+def _encode(paths: FieldSet) -> dict[str, Any]:
     root: dict[Element, Any] = {}
     members: set[Path] = set()
     for path in paths:
@@ -148,18 +175,38 @@ def encode_fields(paths: Iterable[Path]) -> dict[str, Any]:
 
 
 def _emit(node: dict[Element, Any], prefix: Path, members: set[Path]) -> dict[str, Any]:
+    if not node:
+        return _LEAF
     out: dict[str, Any] = {}
-    if prefix and node and prefix in members:
-        out["."] = {}
+    if prefix and prefix in members:
+        out["."] = _LEAF
     for element in sorted(node, key=_sort_key):
-        out[element_text(element)] = _emit(node[element], (*prefix, element), members)
+        text = sys.intern(element_text(element))
+        out[text] = _emit(node[element], (*prefix, element), members)
     return out
+
+
+# Decoded elements and paths, shared by every field set that names them (most objects
+# name the same few hundred): the sets the field manager keeps then cost little memory.
+_INTERNED_KEPT = 30000
+_elements: dict[str, Element | None] = {}
+_paths: dict[Path, Path] = {}
+
+
+def _shared(fields: FieldSet) -> FieldSet:
+    """The same set, made of the interned paths (what caches keep)."""
+    if len(_paths) > _INTERNED_KEPT:
+        _paths.clear()
+    return frozenset(_paths.setdefault(p, p) for p in fields)
 
 
 def decode_fields(fields: Any) -> FieldSet:
     """The field set a fieldsV1 document describes (unknown element kinds are skipped)."""
     out: set[Path] = set()
     if isinstance(fields, dict):
+        if len(_elements) > _INTERNED_KEPT or len(_paths) > _INTERNED_KEPT:
+            _elements.clear()
+            _paths.clear()
         _collect(fields, (), out)
     return frozenset(out)
 
@@ -169,9 +216,12 @@ def _collect(node: dict[str, Any], prefix: Path, out: set[Path]) -> None:
     if prefix and (not children or "." in node):
         out.add(prefix)
     for text in children:
-        element = _parse_element(text)
+        element = _elements.get(text, _MISSING)
+        if element is _MISSING:
+            element = _elements[text] = _parse_element(text)
         if element is not None and isinstance(node[text], dict):
-            _collect(node[text], (*prefix, element), out)
+            path = (*prefix, element)
+            _collect(node[text], _paths.setdefault(path, path), out)
 
 
 def _parse_element(text: str) -> Element | None:
@@ -550,8 +600,11 @@ class Entry:
 
 Managed = dict[Manager, Entry]
 
+_DECODED_KEPT = 1024
 _decoded_lock = threading.Lock()
-_decoded: dict[int, tuple[Any, FieldSet]] = {}
+# id(fieldsV1) -> (fieldsV1, its field set): stored entries are read back on every write
+# to their object; holding the document keeps its id from being reused.
+_decoded: OrderedDict[int, tuple[Any, FieldSet]] = OrderedDict()
 
 
 def decode_managed(entries: Any) -> Managed | None:
@@ -584,6 +637,7 @@ def _fields_of(fields: Any) -> FieldSet:
     with _decoded_lock:
         cached = _decoded.get(id(fields))
         if cached is not None and cached[0] is fields:
+            _decoded.move_to_end(id(fields))
             return cached[1]
     decoded = decode_fields(fields)
     _remember(fields, decoded)  # the cache's reference keeps the id unique
@@ -604,10 +658,12 @@ def _retimed(encoded: dict[str, Any] | None, now: str) -> dict[str, Any] | None:
 
 def _remember(fields_v1: Any, fields: FieldSet) -> None:
     """Cache a freshly encoded fieldsV1 as decoded: the next write reads it back."""
+    fields = _shared(fields)
     with _decoded_lock:
-        if len(_decoded) > 50000:
-            _decoded.clear()
         _decoded[id(fields_v1)] = (fields_v1, fields)
+        _decoded.move_to_end(id(fields_v1))
+        if len(_decoded) > _DECODED_KEPT:
+            _decoded.popitem(last=False)
 
 
 def encode_managed(managed: Managed) -> list[dict[str, Any]]:
@@ -616,7 +672,7 @@ def encode_managed(managed: Managed) -> list[dict[str, Any]]:
     for manager, entry in managed.items():
         if entry.encoded is None:
             encoded: dict[str, Any] = {
-                "manager": manager.name,
+                "manager": sys.intern(manager.name),
                 "operation": manager.operation,
                 "apiVersion": entry.api_version,
             }
@@ -627,7 +683,7 @@ def encode_managed(managed: Managed) -> list[dict[str, Any]]:
             _remember(encoded["fieldsV1"], entry.fields)
             if manager.subresource:
                 encoded["subresource"] = manager.subresource
-            entry.encoded = encoded
+            entry.encoded = _shared_entry(encoded)
         entries.append((manager, entry))
     entries.sort(
         key=lambda pair: (
@@ -639,6 +695,25 @@ def encode_managed(managed: Managed) -> list[dict[str, Any]]:
         )
     )
     return [entry.encoded for _, entry in entries if entry.encoded is not None]
+
+
+_ENTRIES_KEPT = 1024
+_entries: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+def _shared_entry(encoded: dict[str, Any]) -> dict[str, Any]:
+    """One dict for equal entries (objects made alike in the same second: events, pods
+    of one template): stored entries are never changed, so they may be shared."""
+    key = tuple((k, id(v) if k == "fieldsV1" else v) for k, v in encoded.items())
+    with _encodings_lock:
+        found = _entries.get(key)
+        if found is not None and found["fieldsV1"] is encoded["fieldsV1"]:
+            _entries.move_to_end(key)
+            return found
+        _entries[key] = encoded
+        if len(_entries) > _ENTRIES_KEPT:
+            _entries.popitem(last=False)
+    return encoded
 
 
 def _is_reset(entries: Any) -> bool:

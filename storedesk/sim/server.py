@@ -91,6 +91,11 @@ class ServerContext:
     # Stored objects as JSON bytes, for lists, gets and watches that send them again.
     encoded: gojson.StoredObjects = field(default_factory=gojson.StoredObjects)
 
+    def __post_init__(self) -> None:
+        # A replaced or deleted object's bytes go with it (watch events that still
+        # carry it encode it again).
+        self.api.store.subscribe(lambda change: self.encoded.forget(change.old))
+
 
 class SimHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server carrying the simulator context; tracks open connections so
@@ -526,7 +531,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _write_stored(self, kind: str, obj: dict[str, Any], rt: ResourceType, table: bool) -> None:
         """A watch event about a stored object (its bytes reused when sent as it is)."""
-        if table or _wants_metadata(self.headers.get("Accept", "")):
+        if table or kind == "DELETED" or _wants_metadata(self.headers.get("Accept", "")):
+            # A deleted object is no stored version: its bytes are not kept.
             self._write_event(self._event(kind, obj, rt, table))
         else:
             self._write_line(self.server.ctx.encoded.encode_event(kind, obj))

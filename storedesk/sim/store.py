@@ -7,7 +7,8 @@ watch event a true snapshot of the object at that resourceVersion.
 Watches resume from the history of their resource type, sized as kube-apiserver's watch
 cache sizes it: at least 100 events, doubled while its oldest event is younger than
 `event_fresh` seconds (75 s, the cacher's default), up to 102400; a watch from before the
-oldest event it still holds answers 410 Expired.
+oldest event it still holds answers 410 Expired. All types together keep at most
+`MAX_EVENTS` (the oldest go first): the simulator's memory stays bounded under bursts.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class TooOld(Exception):
         super().__init__(f"too old resource version: {requested} ({oldest})")
 
 
+MAX_EVENTS = 20000  # changes kept for watches, all types together
 _LOWER_CAPACITY = 100  # the cacher's defaultLowerBoundCapacity
 _UPPER_CAPACITY = 100 * 1024  # and its defaultUpperBoundCapacity
 
@@ -64,9 +66,13 @@ class _History:
             elif now - events[len(events) - self.capacity // 4][0] > fresh:
                 self.capacity = max(self.capacity // 2, _LOWER_CAPACITY)
         while len(events) >= self.capacity:
-            events.popleft()
-            self.removed = True
+            self.drop_oldest()
         events.append((now, change))
+
+    def drop_oldest(self) -> None:
+        """Forget the oldest event (resuming from before it is then too old)."""
+        self.events.popleft()
+        self.removed = True
 
     def since(self, rv: int) -> list[Change]:
         """Changes after `rv`, or TooOld when `rv` is older than the window."""
@@ -101,6 +107,9 @@ class Store:
         # 0 keeps only its lower bound of 100 events per resource type.
         self.event_fresh = event_fresh
         self._histories: dict[ResourceType, _History] = {}
+        # Every recorded change with its history, oldest first (some already dropped by
+        # their own window): the global bound evicts from here.
+        self._order: deque[tuple[_History, Change]] = deque()
         self._listeners: list[Callable[[Change], None]] = []
 
     # -- reading -------------------------------------------------------------------------
@@ -175,6 +184,12 @@ class Store:
         if history is None:
             history = self._histories[change.rt] = _History(self._start_rv)
         history.add(change, time.monotonic(), self.event_fresh)
+        order = self._order
+        order.append((history, change))
+        while len(order) > MAX_EVENTS:
+            oldest, dropped = order.popleft()
+            if oldest.events and oldest.events[0][1] is dropped:
+                oldest.drop_oldest()
         for listener in self._listeners:
             listener(change)
         self.changed.notify_all()
@@ -201,6 +216,7 @@ class Store:
         with self.lock:
             self._rv = self._start_rv = int(data["resourceVersion"])
             self._histories.clear()
+            self._order.clear()
             for entry in data["objects"]:
                 rt = lookup(entry["group"], entry["plural"])
                 if rt is not None:
