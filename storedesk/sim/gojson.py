@@ -114,7 +114,7 @@ def decode(data: bytes) -> tuple[Any, list[str]]:
     return _collapse(value, "", found), found
 
 
-class _Pairs(list):  # type: ignore[type-arg]
+class _Pairs(list[tuple[str, Any]]):
     """An object with a repeated key, its pairs in document order."""
 
 

@@ -871,7 +871,7 @@ class FieldManager:
             result = self._prune(result, managed, last.fields, schema)
         changes = compare(live_obj, result, schema, self.types)
         changed = _reset(changes.changed(), "", status_subresource)
-        conflicts = []
+        conflicts: list[tuple[Manager, Path]] = []
         for other, entry in managed.items():
             if other != owner:
                 conflicts.extend((other, path) for path in entry.fields & changed)
