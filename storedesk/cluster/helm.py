@@ -194,12 +194,33 @@ _FORBIDDEN = re.compile(
 _FORBIDDEN_PATH = re.compile(r'User "(?P<user>[^"]*)" cannot (?P<verb>\S+) path "(?P<path>[^"]*)"')
 _WEBHOOK = "failed calling webhook"  # the cluster answered; one of its webhooks did not
 _PENDING = "another operation (install/upgrade/rollback) is in progress"
-# Server-side apply (helm 4): `conflicting with "kubectl" with subresource "scale" using
-# apps/v1: .spec.replicas` after the object it names.
-_CONFLICT = re.compile(
-    r"applying object ([\w.-]+/[\w.-]+) [\w./]+, Kind=(\w+): Apply failed with \d+ conflicts?: "
-    r"conflict with \"([^\"]+)\"(?: with subresource \"\w+\")? using [\w./]+: ([^\s:]+)"
+# Server-side apply (helm 4), after the object it names: `Apply failed with 1 conflict:
+# conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas`, or with
+# several, one manager each: `conflicts with "kubectl-label" using apps/v1:\n- .metadata...`;
+# another server-side applier's has no `using`.
+_CONFLICT_OBJECT = re.compile(
+    r"applying object ([\w.-]+/[\w.-]+) [\w./]+, Kind=(\w+): Apply failed with \d+ "
+    r"conflicts?: (.*?)(?=conflict occurred while applying object|$)",
+    re.S,
 )
+_CONFLICT_MANAGER = re.compile(
+    r'conflicts? with \\?"([^"\\]+)\\?"(?: with subresource \\?"[\w-]+\\?")?(?: using [\w./]+)?:'
+    # Lines joined with "; " (helm's error text) or escaped as \n (helm 4's log line).
+    r"((?:(?:\\n|[\s;])*-?\s*\.[^\s:;\\\"]+)+)"
+)
+_FIELD = re.compile(r"\.[^\s:;\\\"]+")
+
+
+def _conflicts(text: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(namespace/name, kind, manager, field) of each server-side apply conflict in `text`."""
+    found: dict[tuple[str, str, str, str], None] = {}
+    for obj, kind, said in _CONFLICT_OBJECT.findall(text):
+        for manager, fields in _CONFLICT_MANAGER.findall(said):
+            for field in _FIELD.findall(fields):
+                found[(obj, kind, manager, field)] = None
+    return tuple(found)
+
+
 _NOT_FOUND = "release: not found"
 _TIMEOUT = ("context deadline exceeded", "timed out waiting for the condition")
 _CANCELED = "context canceled"  # helm's answer to SIGTERM/SIGINT: it stops and says this
@@ -450,10 +471,12 @@ def classify_failure(
         )
     if _NETWORK.search(text) or _UNAVAILABLE.search(text):
         return _unreachable(text, command, context)
-    if conflicts := _CONFLICT.findall(text):
+    # Read from helm's own output: the error text may be cut short; what is read is
+    # object names, managers and field paths, never a value.
+    if conflicts := _conflicts(stderr):
         return ApplyConflict(
             f"{subject} failed: fields of the store were changed outside its chart",
-            conflicts=tuple(dict.fromkeys(conflicts)),
+            conflicts=conflicts,
         )
     if _PENDING in text:
         return ReleasePending(

@@ -251,3 +251,37 @@ def test_a_deployment_scaled_by_hand_is_set_back_and_the_user_is_told(sim, tmp_p
     assert replicas == "1"
     events = json.loads(storedesk(sim, "events", name, "-o", "json", data_dir=tmp_path).stdout)
     assert any("changed outside the chart" in e["message"] for e in events)
+
+
+def test_several_fields_changed_by_hand_are_all_named_and_set_back(sim, tmp_path: Path) -> None:
+    name = unique_store()
+    deployment, ns = f"{name}-wordpress", f"store-{name}"
+    assert storedesk(sim, "create", name, "--wait", data_dir=tmp_path).returncode == 0
+    run_tool(HELM4.kubectl, sim, "scale", "deployment", deployment, "-n", ns, "--replicas=2")
+    run_tool(
+        HELM4.kubectl,
+        sim,
+        "label",
+        "deployment",
+        deployment,
+        "-n",
+        ns,
+        "--overwrite",
+        "app.kubernetes.io/component=renamed",
+    )
+    again = storedesk(sim, "create", name, "--wait", data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert ".spec.replicas of Deployment" in again.stderr and "(changed by kubectl)" in again.stderr
+    assert "(changed by kubectl-label)" in again.stderr
+    label = run_tool(
+        HELM4.kubectl,
+        sim,
+        "get",
+        "deployment",
+        deployment,
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.metadata.labels.app\\.kubernetes\\.io/component}",
+    ).stdout
+    assert label == "wordpress"

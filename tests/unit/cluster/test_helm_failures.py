@@ -407,6 +407,33 @@ def test_a_server_side_apply_conflict_names_the_field_and_who_changed_it() -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("said", "described"),
+    [
+        (
+            'Apply failed with 2 conflicts: conflicts with "kubectl" with subresource "scale" '
+            'using apps/v1:\n- .spec.replicas\nconflicts with "kubectl-label" using apps/v1:\n'
+            "- .metadata.labels.app.kubernetes.io/component",
+            ".spec.replicas of Deployment store-shop/shop-wordpress (changed by kubectl); "
+            ".metadata.labels.app.kubernetes.io/component of Deployment "
+            "store-shop/shop-wordpress (changed by kubectl-label)",
+        ),
+        (
+            'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas',
+            ".spec.replicas of Deployment store-shop/shop-wordpress (changed by kubectl)",
+        ),
+    ],
+)
+def test_several_conflicts_and_another_appliers_are_read_too(said: str, described: str) -> None:
+    stderr = (
+        "Error: UPGRADE FAILED: conflict occurred while applying object "
+        f"store-shop/shop-wordpress apps/v1, Kind=Deployment: {said}"
+    )
+    error = classify(stderr)
+    assert isinstance(error, ApplyConflict)
+    assert error.describe() == described
+
+
 def test_force_conflicts_is_helm_4s_and_only_when_asked() -> None:
     target = ClusterTarget((Path("/k"),), "ctx")
     for version, forced in ((HelmVersion(4, 1, 4), True), (HelmVersion(3, 19, 0), False)):
@@ -415,3 +442,23 @@ def test_force_conflicts_is_helm_4s_and_only_when_asked() -> None:
         assert ("--force-conflicts" in command.argv) is forced
         plain = argv.upgrade_install("shop", "chart", "store-shop")
         assert "--force-conflicts" not in plain.argv
+
+
+def test_helm_4s_log_line_with_escaped_newlines_is_read_too() -> None:
+    stderr = (
+        'level=WARN msg="upgrade failed" name=shop error="conflict occurred while applying '
+        "object store-shop/shop-wordpress apps/v1, Kind=Deployment: Apply failed with 2 "
+        'conflicts: conflicts with \\"kubectl\\" with subresource \\"scale\\" using apps/v1:'
+        '\\n- .spec.replicas\\nconflicts with \\"kubectl-label\\" using apps/v1:\\n- '
+        '.metadata.labels.app.kubernetes.io/component"\n'
+        "Error: UPGRADE FAILED: conflict occurred while applying object store-shop/shop-wordpress"
+        ' apps/v1, Kind=Deployment: Apply failed with 2 conflicts: conflicts with "kubectl" with '
+        'subresource "scale" using apps/v1:\nconflicts with "kubectl-label" using apps/v1:\n'
+        "- .metadata.labels.app.kubernetes.io/component\n"
+    )
+    error = classify(stderr)
+    assert isinstance(error, ApplyConflict)
+    assert ".spec.replicas of Deployment store-shop/shop-wordpress (changed by kubectl)" in (
+        error.describe()
+    )
+    assert "(changed by kubectl-label)" in error.describe()
