@@ -134,10 +134,11 @@ def keyring_usable() -> bool:
     """Whether the OS keyring answers (make bench provides one): then runs use it, as the
     app does by default; otherwise they pass --no-keyring / use_keyring=False."""
     from storedesk.cluster.keyring_store import CredentialStore
+    from storedesk.domain.credentials import KeyringKey
     from storedesk.errors import KeyringUnavailable
 
     try:
-        CredentialStore(timeout=5.0).get("storedesk-bench", "probe")
+        CredentialStore(timeout=5.0).get(KeyringKey("storedesk-bench", "probe", None))
     except KeyringUnavailable:
         return False
     return True
