@@ -94,34 +94,19 @@ class HelmArgv:
         chart: str | Path,
         namespace: str,
         *,
-        values_files: Sequence[Path] = (),
-        values_stdin: bool = False,
         wait: bool = True,
-        wait_for_jobs: bool = False,
         timeout: float = 600,
         atomic: bool = False,
-        create_namespace: bool = False,
-        reuse_values: bool = False,
         force_conflicts: bool = False,
     ) -> HelmCommand:
-        """`helm upgrade --install`, printing the release as JSON; `values_stdin` makes helm
-        read one more values document from its stdin, after (so over) `values_files`;
-        `force_conflicts` (helm 4's server-side apply) takes back fields others changed."""
-        args = ["--install", release, str(chart)]
-        for path in values_files:
-            args += ["--values", str(path)]
-        if values_stdin:
-            # helm 3 and 4 read `-` from stdin: secrets then never touch a file or argv.
-            args += ["--values", "-"]
-        args += self._wait(wait or wait_for_jobs)
-        if wait_for_jobs:
-            args.append("--wait-for-jobs")
+        """`helm upgrade --install`, printing the release as JSON, its values read from
+        stdin; `force_conflicts` (helm 4's server-side apply) takes back fields others
+        changed."""
+        # helm 3 and 4 read `-` from stdin: secrets then never touch a file or argv.
+        args = ["--install", release, str(chart), "--values", "-"]
+        args += self._wait(wait)
         if atomic:
             args.append("--rollback-on-failure" if self.version.major >= 4 else "--atomic")
-        if create_namespace:
-            args.append("--create-namespace")
-        if reuse_values:
-            args.append("--reset-then-reuse-values")
         if force_conflicts and self.version.major >= 4:
             args.append("--force-conflicts")
         args += ["--timeout", _duration(timeout), "--output", "json"]

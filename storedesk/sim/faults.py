@@ -78,11 +78,6 @@ class Faults:
         with self._lock:
             self._denials.append(Denial(verb, resource, namespace))
 
-    def allow_all(self) -> None:
-        """Remove every denial."""
-        with self._lock:
-            self._denials.clear()
-
     def denied(self, verb: str, resource: str, namespace: str | None) -> bool:
         """Whether this request is refused by a denial."""
         with self._lock:

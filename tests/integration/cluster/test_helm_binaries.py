@@ -96,11 +96,8 @@ def test_unreachable_cluster(helm, tmp_path: Path, write_kubeconfig, closed_serv
             chart,
             "store-shop",
             values={"a": "b"},
-            wait_for_jobs=True,
             timeout=30,
             atomic=True,
-            create_namespace=True,
-            reuse_values=True,
         ),
     ]
     for call in calls:

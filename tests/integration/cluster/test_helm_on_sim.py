@@ -10,6 +10,7 @@ import pytest
 from storedesk.cluster.helm import HelmRunner
 from storedesk.cluster.kubeconfig import resolve_target
 from storedesk.errors import ClusterUnreachable, Forbidden, HelmTimeout
+from tests.support import helm_binary, run_tool
 
 pytestmark = pytest.mark.helm
 
@@ -36,11 +37,10 @@ def runner(helm, sim, tmp_path: Path) -> HelmRunner:
     return HelmRunner(target, env=env)
 
 
-def test_release_lifecycle(runner: HelmRunner, web_chart: Path) -> None:
+def test_release_lifecycle(runner: HelmRunner, sim, web_chart: Path) -> None:
     values = {"image": "nginx:1.27", "password": "first-Secret-9f2"}
-    installed = runner.upgrade_install(
-        "web", web_chart, "store-web", values=values, create_namespace=True, timeout=60
-    )
+    run_tool(helm_binary("4").kubectl, sim, "create", "namespace", "store-web")
+    installed = runner.upgrade_install("web", web_chart, "store-web", values=values, timeout=60)
     assert (installed.revision, installed.status, installed.chart) == (1, "deployed", "web-0.1.0")
     assert runner.status("web", "store-web").status == "deployed"
     assert [(r.name, r.namespace) for r in runner.list_releases(None)] == [("web", "store-web")]
@@ -68,13 +68,13 @@ def test_release_lifecycle(runner: HelmRunner, web_chart: Path) -> None:
 
 def test_pods_never_ready_is_a_timeout(runner: HelmRunner, sim, web_chart: Path) -> None:
     sim.faults.fail_image("registry.invalid/*")
+    run_tool(helm_binary("4").kubectl, sim, "create", "namespace", "store-web")
     with pytest.raises(HelmTimeout) as caught:
         runner.upgrade_install(
             "web",
             web_chart,
             "store-web",
             values={"image": "registry.invalid/web:1"},
-            create_namespace=True,
             timeout=3,
         )
     assert "helm upgrade of 'web' timed out after 3s" in caught.value.message

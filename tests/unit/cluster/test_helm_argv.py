@@ -77,21 +77,15 @@ def test_upgrade_install_helm4_flags() -> None:
         "shop",
         "/charts/woo",
         "store-shop",
-        values_files=(Path("/tmp/defaults.yaml"), Path("/run/private/values.json")),
         timeout=300,
         atomic=True,
-        create_namespace=True,
-        reuse_values=True,
     )
     argv = command.argv
     assert argv[:5] == ("/bin/helm", "upgrade", "--install", "shop", "/charts/woo")
     assert "--wait=watcher" in argv and "--wait" not in argv
     assert "--rollback-on-failure" in argv and "--atomic" not in argv
-    assert "--create-namespace" in argv and "--reset-then-reuse-values" in argv
-    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--values"] == [
-        "/tmp/defaults.yaml",
-        "/run/private/values.json",  # later files win in helm: the private one comes last
-    ]
+    # The values (secrets among them) come on stdin, never a file or argv.
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--values"] == ["-"]
     assert after(argv, "--timeout") == "300s"
     assert after(argv, "--output") == "json"
     assert (command.verb, command.release, command.namespace, command.timeout) == (
@@ -106,18 +100,12 @@ def test_upgrade_install_helm3_flags() -> None:
     argv = builder(HELM3).upgrade_install("shop", "/c", "store-shop", atomic=True).argv
     assert "--wait" in argv and "--wait=watcher" not in argv
     assert "--atomic" in argv and "--rollback-on-failure" not in argv
-    assert "--create-namespace" not in argv and "--reset-then-reuse-values" not in argv
 
 
 @pytest.mark.parametrize("version", [HELM3, HELM4], ids=["helm3", "helm4"])
 def test_no_wait_means_no_wait_flag(version: HelmVersion) -> None:
     argv = builder(version).upgrade_install("shop", "/c", "store-shop", wait=False).argv
     assert not [a for a in argv if a.startswith("--wait")]
-
-
-def test_wait_for_jobs_implies_wait() -> None:
-    argv = builder(HELM4).upgrade_install("s", "/c", "n", wait=False, wait_for_jobs=True).argv
-    assert "--wait=watcher" in argv and "--wait-for-jobs" in argv
 
 
 def test_uninstall_wait_per_major() -> None:
