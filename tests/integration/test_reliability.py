@@ -19,6 +19,24 @@ from tests.support import run_tool
 pytestmark = [pytest.mark.helm, pytest.mark.keyring]
 
 
+def hold(sim, ns: str) -> None:
+    """Keep namespace `ns` terminating: an object in it carries a finalizer nobody removes."""
+    held = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "held", "namespace": ns, "finalizers": ["example.com/hold"]},
+    }
+    run_tool(HELM4.kubectl, sim, "apply", "-f", "-", input=json.dumps(held))
+
+
+def release(sim, ns: str) -> None:
+    """Let namespace `ns` go: the finalizer is removed."""
+    patch = '{"metadata":{"finalizers":null}}'
+    run_tool(
+        HELM4.kubectl, sim, "patch", "configmap", "held", "-n", ns, "--type=merge", "-p", patch
+    )
+
+
 def status_of(sim, name: str, data_dir: Path) -> dict:
     shown = storedesk(sim, "status", name, "-o", "json", data_dir=data_dir)
     assert shown.returncode == 0, shown.stderr
@@ -105,12 +123,7 @@ def test_a_namespace_held_by_a_finalizer_is_named_with_the_way_out(sim, tmp_path
     name = unique_store()
     ns = f"store-{name}"
     assert storedesk(sim, "create", name, data_dir=tmp_path).returncode == 0
-    held = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "held", "namespace": ns, "finalizers": ["example.com/hold"]},
-    }
-    run_tool(HELM4.kubectl, sim, "apply", "-f", "-", input=json.dumps(held))
+    hold(sim, ns)
     stuck = storedesk(sim, "delete", name, "--yes", "--wait", "--timeout", "10", data_dir=tmp_path)
     assert stuck.returncode == 1
     assert (
@@ -118,18 +131,7 @@ def test_a_namespace_held_by_a_finalizer_is_named_with_the_way_out(sim, tmp_path
         "resource instances" in stuck.stderr
     )
     assert "remove the finalizer" in stuck.stderr
-    run_tool(
-        HELM4.kubectl,
-        sim,
-        "patch",
-        "configmap",
-        "held",
-        "-n",
-        ns,
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-    )
+    release(sim, ns)
     gone = storedesk(sim, "delete", name, "--yes", "--wait", data_dir=tmp_path)
     assert gone.returncode == 0, gone.stderr
 
@@ -191,29 +193,13 @@ def test_a_second_delete_says_the_store_is_already_being_deleted(sim, tmp_path: 
     name = unique_store()
     ns = f"store-{name}"
     assert storedesk(sim, "create", name, data_dir=tmp_path).returncode == 0
-    held = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "held", "namespace": ns, "finalizers": ["example.com/hold"]},
-    }
-    run_tool(HELM4.kubectl, sim, "apply", "-f", "-", input=json.dumps(held))
+    hold(sim, ns)
     first = storedesk(sim, "delete", name, "--yes", data_dir=tmp_path)
     assert "deletion started" in first.stdout
     second = storedesk(sim, "delete", name, "--yes", data_dir=tmp_path)
     assert second.returncode == 0, second.stderr
     assert f"store {name}: already being deleted" in second.stdout
-    run_tool(
-        HELM4.kubectl,
-        sim,
-        "patch",
-        "configmap",
-        "held",
-        "-n",
-        ns,
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-    )
+    release(sim, ns)
 
 
 def test_a_deployment_scaled_by_hand_is_set_back_and_the_user_is_told(sim, tmp_path: Path) -> None:
