@@ -103,7 +103,18 @@ def pod_specs(docs: list[dict]) -> list[tuple[dict, dict]]:
             specs.append((doc, doc["spec"]))
         elif doc["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
             specs.append((doc, doc["spec"]["template"]["spec"]))
+        elif doc["kind"] == "CronJob":
+            specs.append((doc, doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]))
     return specs
+
+
+def pod_template(doc: dict) -> dict:
+    """The pod template of an object that makes pods (the object itself for a Pod)."""
+    if doc["kind"] == "Pod":
+        return doc
+    if doc["kind"] == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]
+    return doc["spec"]["template"]
 
 
 # The values files the chart ships, each tested like the defaults.

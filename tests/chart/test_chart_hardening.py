@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 
-from tests.chart.chartkit import CHART, NAMESPACE, STORE, pod_specs, render, run_helm, template_args
+from tests.chart.chartkit import (
+    CHART,
+    NAMESPACE,
+    STORE,
+    pod_specs,
+    pod_template,
+    render,
+    run_helm,
+    template_args,
+)
 
 METADATA_V4 = "169.254.169.254"
 METADATA_V6 = "fd00:ec2::254"  # AWS's IPv6 instance metadata address
@@ -121,9 +130,9 @@ def pod_labels(docs: list[dict]) -> dict[str, dict[str, str]]:
     """component -> the labels of its pods, for every pod the chart makes."""
     labels = {}
     for doc, _ in pod_specs(docs):
-        meta = doc["metadata"] if doc["kind"] == "Pod" else doc["spec"]["template"]["metadata"]
+        meta = pod_template(doc)["metadata"]
         labels[meta["labels"]["app.kubernetes.io/component"]] = meta["labels"]
-    assert set(labels) == {"wordpress", "database", "setup", "test"}
+    assert set(labels) == {"wordpress", "database", "setup", "cron", "test"}
     return labels
 
 
@@ -131,7 +140,7 @@ def pod_labels(docs: list[dict]) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.helm
-@pytest.mark.parametrize("component", ["wordpress", "setup"])
+@pytest.mark.parametrize("component", ["wordpress", "setup", "cron"])
 def test_internet_egress_never_reaches_the_cloud_metadata_service(helm, tmp_path, component):
     docs = render(helm, tmp_path)
     source = pod_labels(docs)[component]
@@ -160,7 +169,7 @@ def test_every_internet_ip_block_leaves_out_the_link_local_ranges(helm, tmp_path
 
 
 @pytest.mark.helm
-@pytest.mark.parametrize("component", ["wordpress", "setup"])
+@pytest.mark.parametrize("component", ["wordpress", "setup", "cron"])
 def test_the_internet_rule_does_not_reach_private_addresses(helm, tmp_path, component):
     """10/8, 172.16/12, 192.168/16, 100.64/10 and fc00::/7 are the cluster and the LAN."""
     docs = render(helm, tmp_path)
@@ -216,7 +225,7 @@ def _pod(peer: Peer) -> dict:
 
 
 @pytest.mark.helm
-@pytest.mark.parametrize("component", ["wordpress", "database", "setup", "test"])
+@pytest.mark.parametrize("component", ["wordpress", "database", "setup", "cron", "test"])
 def test_dns_goes_to_the_cluster_dns_only(helm, tmp_path, component):
     docs = render(helm, tmp_path)
     source = pod_labels(docs)[component]

@@ -22,12 +22,16 @@ def _pods_at_once(doc: dict) -> int:
         return replicas + int(strategy["rollingUpdate"]["maxSurge"])
     if doc["kind"] == "Job":
         return doc["spec"].get("parallelism", 1)
+    if doc["kind"] == "CronJob":
+        # Forbid: one run at a time, beside everything else.
+        assert doc["spec"]["concurrencyPolicy"] == "Forbid"
+        return doc["spec"]["jobTemplate"]["spec"].get("parallelism", 1)
     return 1
 
 
 def _worst_case(docs: list[dict]) -> dict[str, Decimal]:
-    """Pods and summed requests/limits with a rolling update, the setup Job and the test pod
-    all running together."""
+    """Pods and summed requests/limits with a rolling update, the setup Job, a cron run and
+    the test pod all running together."""
     total = {"pods": Decimal(0)}
     for key in ("requests", "limits"):
         for resource in RESOURCES:
@@ -61,17 +65,21 @@ def test_every_container_has_requests_and_limits_within_the_limit_range(helm, tm
 
 @pytest.mark.helm
 @pytest.mark.parametrize("shipped", SHIPPED, ids=SHIPPED_IDS)
-def test_quota_admits_a_rolling_update_with_the_setup_job_and_the_test_pod(helm, tmp_path, shipped):
+def test_quota_admits_a_rolling_update_with_the_setup_job_a_cron_run_and_the_test_pod(
+    helm, tmp_path, shipped
+):
     docs = render(helm, tmp_path, *([shipped] if shipped else []))
     hard = next(d for d in docs if d["kind"] == "ResourceQuota")["spec"]["hard"]
     need = _worst_case(docs)
-    # WordPress pods +1 for the surge, the database once (Recreate), the Job, the test pod.
+    # WordPress pods +1 for the surge, the database once (Recreate), the setup Job, one cron
+    # run, the test pod.
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "CronJob"] == ["shop-cron"]
     wordpress = next(
         d
         for d in docs
         if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-wordpress")
     )
-    assert need["pods"] == wordpress["spec"]["replicas"] + 1 + 1 + 1 + 1
+    assert need["pods"] == wordpress["spec"]["replicas"] + 1 + 1 + 1 + 1 + 1
     for key, value in need.items():
         assert value <= parse_quantity(hard[key]), f"{key}: need {value}, quota {hard[key]}"
     claims = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]

@@ -18,6 +18,7 @@ from tests.chart.chartkit import (
     SHIPPED,
     SHIPPED_IDS,
     STORE,
+    pod_template,
     render,
     run_helm,
     template_args,
@@ -240,8 +241,8 @@ def test_every_value_is_described_by_the_schema():
 def _containers(doc: dict) -> list[dict]:
     if doc["kind"] == "Pod":
         return doc["spec"]["containers"]
-    if doc["kind"] in ("Deployment", "Job"):
-        return doc["spec"]["template"]["spec"]["containers"]
+    if doc["kind"] in ("Deployment", "Job", "CronJob"):
+        return pod_template(doc)["spec"]["containers"]
     return []
 
 

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.chart.chartkit import CHART, NAMESPACE, SHIPPED, SHIPPED_IDS, STORE, pod_specs, render
+from tests.chart.chartkit import (
+    CHART,
+    NAMESPACE,
+    SHIPPED,
+    SHIPPED_IDS,
+    STORE,
+    pod_specs,
+    pod_template,
+    render,
+)
 from tests.support import TOOLS, helm_binary
 
 STANDARD_LABELS = {
@@ -37,8 +46,15 @@ def test_every_object_and_pod_template_carries_the_store_labels(helm, tmp_path):
         _has_store_labels(doc["metadata"]["labels"])
         assert doc["metadata"]["namespace"] == NAMESPACE
     for doc, _ in pod_specs(docs):
+        labels = pod_template(doc)["metadata"]["labels"]
+        if doc["kind"] == "CronJob":
+            # Storedesk reads a Job with the store label as the setup Job (status.py): the
+            # cron runs carry every other label, and are found through their CronJob.
+            assert "storedesk.io/store" not in labels
+            assert doc["spec"]["jobTemplate"]["metadata"]["labels"] == labels
+            labels = {**labels, "storedesk.io/store": STORE}
         if doc["kind"] != "Pod":
-            _has_store_labels(doc["spec"]["template"]["metadata"]["labels"])
+            _has_store_labels(labels)
 
 
 @pytest.mark.helm
@@ -61,7 +77,7 @@ def test_setup_job_is_a_hook_marked_for_status_derivation(helm, tmp_path):
 def test_every_pod_runs_non_root_without_privileges(helm, tmp_path, shipped):
     docs = render(helm, tmp_path, *([shipped] if shipped else []))
     specs = pod_specs(docs)
-    assert {d["kind"] for d, _ in specs} == {"Deployment", "Job", "Pod"}
+    assert {d["kind"] for d, _ in specs} == {"Deployment", "Job", "CronJob", "Pod"}
     for doc, spec in specs:
         name = f"{doc['kind']}/{doc['metadata']['name']}"
         assert spec["automountServiceAccountToken"] is False, name
@@ -94,7 +110,7 @@ def test_network_policies_deny_by_default_and_open_only_the_store_paths(helm, tm
         p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
         for p in database["ingress"][0]["from"]
     ]
-    assert sources == ["wordpress", "setup"]
+    assert sources == ["wordpress", "setup", "cron"]
     assert database["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 3306}]
     wordpress = policies[f"{STORE}-wordpress"]["ingress"][0]
     assert wordpress["from"][0] == {

@@ -14,7 +14,7 @@ from tests.support import HelmBinary, run_tool
 pytestmark = pytest.mark.helm
 STORE_SELECTOR = f"storedesk.io/store={STORE}"
 KINDS = (
-    "deployments,replicasets,pods,jobs,services,ingresses,secrets,configmaps,"
+    "deployments,replicasets,pods,jobs,cronjobs,services,ingresses,secrets,configmaps,"
     "persistentvolumeclaims,serviceaccounts,networkpolicies,resourcequotas,limitranges"
 )
 
@@ -43,7 +43,10 @@ def left_behind(helm: HelmBinary, sim, within: float) -> str:
 def test_install_reaches_deployed_with_every_pod_ready_then_uninstall_leaves_nothing(
     helm, sim, tmp_path
 ):
-    values = values_file(tmp_path, {**PLAIN_VALUES, **SECRET_VALUES})
+    # The cron Job is installed, but scheduled on a day that never comes (February 30th):
+    # a run starting mid-test would be one more pod and Job in the counts below.
+    never = {"cron": {"schedule": "0 0 30 2 *"}}
+    values = values_file(tmp_path, {**PLAIN_VALUES, **SECRET_VALUES, **never})
     assert stat.S_IMODE(values.stat().st_mode) == 0o600
 
     run_tool(
@@ -60,6 +63,12 @@ def test_install_reaches_deployed_with_every_pod_ready_then_uninstall_leaves_not
     assert setup["name"] == f"{STORE}-setup"
     assert setup["last_run"]["phase"] == "Succeeded"
     assert get(helm, sim, "jobs", "-n", NAMESPACE) == []
+    # WP-Cron's CronJob, and the PHP/Apache settings the pods mount.
+    [cron] = get(helm, sim, "cronjobs", "-n", NAMESPACE)
+    assert cron["metadata"]["name"] == f"{STORE}-cron"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    configmaps = {c["metadata"]["name"] for c in get(helm, sim, "configmaps", "-n", NAMESPACE)}
+    assert f"{STORE}-php" in configmaps
 
     # One selector finds the store's pods across the cluster, and every one is Ready.
     pods = get(helm, sim, "pods", "--all-namespaces", "-l", "storedesk.io/engine=woocommerce")

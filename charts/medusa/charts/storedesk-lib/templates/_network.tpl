@@ -92,9 +92,11 @@ the ingress controller, when networkPolicy.internetEgress; empty otherwise.
 # The store's own address seen from inside the cluster: kube-proxy rewrites a load
 # balancer's address to the ingress controller's pods, in a private range.
 - to:
+    {{- range include "storedesk.ingress.controllerNamespaces" . | fromJsonArray }}
     - namespaceSelector:
         matchLabels:
-          kubernetes.io/metadata.name: {{ .Values.ingress.controllerNamespace | quote }}
+          kubernetes.io/metadata.name: {{ . | quote }}
+    {{- end }}
   ports:
     - {protocol: TCP, port: 80}
     - {protocol: TCP, port: 443}
@@ -102,16 +104,70 @@ the ingress controller, when networkPolicy.internetEgress; empty otherwise.
 {{- end -}}
 
 {{/*
-An ingress rule (a list item, to nindent under `ingress:`): the ingress controller's
-namespace and the store's own namespace may connect on `port`.
+The namespaces whose pods serve the store's IngressClass, as a JSON list:
+ingress.controllerNamespaces when it names any (Storedesk passes the namespaces it finds the
+class's controller pods in), else ingress.controllerNamespace (one namespace, the chart's
+default). Only these namespaces, never a guess, may reach the store from the cluster.
+*/}}
+{{- define "storedesk.ingress.controllerNamespaces" -}}
+{{- $ingress := .Values.ingress -}}
+{{- if $ingress.controllerNamespaces -}}
+{{- $ingress.controllerNamespaces | uniq | toJson -}}
+{{- else if $ingress.controllerNamespace -}}
+{{- list $ingress.controllerNamespace | toJson -}}
+{{- else -}}
+[]
+{{- end -}}
+{{- end -}}
+
+{{/*
+Ingress rules (list items, to nindent under `ingress:`): the ingress controller's
+namespaces and the store's own namespace may connect on `port`. With
+ingress.controllerOutsideCluster, any source may: a proxy outside the cluster (the Envoy
+cloud-provider-kind runs beside the kind nodes) arrives from an address no namespace or
+pod selector matches, and the node addresses it uses are not known when the chart renders.
 Call with (dict "root" $ "port" 9000).
 */}}
 {{- define "storedesk.ingress.fromController" -}}
 - from:
+    {{- range include "storedesk.ingress.controllerNamespaces" .root | fromJsonArray }}
     - namespaceSelector:
         matchLabels:
-          kubernetes.io/metadata.name: {{ .root.Values.ingress.controllerNamespace | quote }}
+          kubernetes.io/metadata.name: {{ . | quote }}
+    {{- end }}
     - podSelector: {}
   ports:
     - {protocol: TCP, port: {{ .port }}}
+{{- if .root.Values.ingress.controllerOutsideCluster }}
+- ports:
+    - {protocol: TCP, port: {{ .port }}}
+{{- end }}
+{{- end -}}
+
+{{/*
+cert-manager's HTTP-01 solver: with a cert-manager issuer, cert-manager starts solver pods
+in the store's namespace (label acme.cert-manager.io/http01-solver: "true", port 8089) and
+routes /.well-known/acme-challenge/ to them through the ingress controller; the
+default-deny policy would drop that traffic and the certificate would never be issued.
+Renders nothing without an issuer. The solver pods need no egress: cert-manager's
+self-check and the ACME server come in through the controller.
+*/}}
+{{- define "storedesk.networkPolicy.acmeSolver" -}}
+{{- $tls := include "storedesk.tls" . | fromJson -}}
+{{- if or $tls.issuer $tls.clusterIssuer -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ .Release.Name }}-acme-solver
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "storedesk.labels" (dict "root" . "component" "network-policy") | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      acme.cert-manager.io/http01-solver: "true"
+  policyTypes: [Ingress]
+  ingress:
+    {{- include "storedesk.ingress.fromController" (dict "root" . "port" 8089) | nindent 4 }}
+{{- end -}}
 {{- end -}}
