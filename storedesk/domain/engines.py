@@ -110,6 +110,10 @@ class Engine:
     order: int = 100
     links: tuple[tuple[str, str], ...] = ()  # (label, path) of more addresses to show
     timeout: float | None = None  # seconds helm gets by default (a long first install)
+    # The chart takes where the ingress controller runs (storedesk-lib's contract:
+    # ingress.controllerNamespaces / ingress.controllerOutsideCluster), so its network
+    # policy admits exactly that controller.
+    ingress_placement: bool = False
     forward_service: str = ""  # e.g. "{store}-wordpress": the Service a port-forward reaches
     forward_port: int = 0  # its port
     forward_component: str = ""  # the pods behind it (app.kubernetes.io/component)
@@ -335,6 +339,7 @@ def parse_manifest(data: object, chart: str) -> Engine:
             (need(link, "label"), need(link, "path")) for link in manifest.get("links") or ()
         ),
         timeout=float(manifest["timeout"]) if manifest.get("timeout") else None,
+        ingress_placement=bool(manifest.get("ingressPlacement", False)),
     )
 
 

@@ -49,6 +49,7 @@ from storedesk.provisioning.credentials import MESSAGES, Found
 from storedesk.provisioning.engines import chart_path, engines
 from storedesk.provisioning.events import Outcome
 from storedesk.provisioning.failfast import FailFast
+from storedesk.provisioning.ingress_detect import ControllerPlacement, detect
 from storedesk.provisioning.locks import Lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
 
@@ -111,6 +112,8 @@ class Create:
                 chosen_before={**previous, **(options or {})},
             )
             values = chosen.values(name, resolved)
+            placement = self._placement(chosen, resolved)
+            values = _merged(values, placement.chart_values() if placement else {})
             self._check_host_free(chosen, name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
             found, key = self.service.store_credentials.for_create(
@@ -134,6 +137,8 @@ class Create:
                     )
             try:
                 with Operation(self.service.log, name, OperationKind.CREATE, progress) as op:
+                    if placement is not None and placement.reason:
+                        op.note("ingress", Outcome.INFO, placement.reason)
                     op.note(
                         "validate",
                         Outcome.OK,
@@ -230,6 +235,17 @@ class Create:
                 self.service.target.context, store
             )
         return options
+
+    def _placement(self, engine: Engine, options: dict[str, Any]) -> ControllerPlacement | None:
+        """Where the controller serving the store runs, for a chart that takes it (so its
+        network policy admits that controller and nothing else); None when not asked or
+        not to be read (the chart then keeps its default)."""
+        if not engine.ingress_placement or options.get("access") == "port-forward":
+            return None
+        try:
+            return detect(self.service, str(options.get("ingress_class") or ""))
+        except StoredeskError:
+            return None
 
     def _ingress_class(self, options: dict[str, Any]) -> dict[str, Any] | None:
         """The IngressClass the store names, or the cluster's default one, if any."""
@@ -380,6 +396,17 @@ class Create:
                         step.message = str(e)
                         raise
                 time.sleep(1.0)
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `extra` merged in, nested mappings key by key."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def last_deployed(history: list[ReleaseInfo], before: int) -> int | None:

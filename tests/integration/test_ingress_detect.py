@@ -81,3 +81,21 @@ def test_a_cluster_without_ingress_classes_leaves_the_chart_default(
 ) -> None:
     found = detect(service(sim, tmp_path), "")
     assert found.ingress_class is None and found.chart_values() == {}
+
+
+def test_a_store_made_on_a_traefik_cluster_admits_traefik_and_says_so(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    # Traefik in kube-system serves the default class: the store is an ingress store, its
+    # chart gets the controller's namespace, and the event log says what was found.
+    kubectl(
+        sim, "apply", "-f", "-", manifest=ingress_class("traefik", "traefik.io/ingress-controller")
+    )
+    run_controller(sim, "kube-system", TRAEFIK)
+    made = service(sim, tmp_path)
+    record = made.create("shop", use_keyring=False)
+    assert not record.forwarded
+    values = made.helm.get_values("shop", "store-shop")
+    assert values["ingress"]["controllerNamespaces"] == ["kube-system"]
+    notes = [e.message for e in made.events("shop") if e.step == "ingress"]
+    assert notes and "kube-system" in notes[0]
