@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PySide6.QtCore import Qt
 
 from storedesk.domain.models import Phase
 from tests.gui.driver import TIMEOUT_MS, create_with_dialog, record, wait_idle, wait_phase
@@ -47,3 +48,47 @@ def test_storefront_opens_through_the_forward(qtbot, window, browser) -> None:
     assert page.status == 200
     assert b'content="WooCommerce' in page.read()
     conn.close()
+
+
+def fetch_opened(browser: Path) -> tuple[int, bytes, str]:
+    """GET the URL the window last gave the browser: (status, body, URL)."""
+    url = urlsplit(browser.read_text().splitlines()[-1])
+    conn = http.client.HTTPConnection("127.0.0.1", url.port or 80, timeout=15)
+    try:
+        conn.request("GET", url.path or "/", headers={"Host": url.netloc})
+        page = conn.getresponse()
+        return page.status, page.read(), url.geturl()
+    finally:
+        conn.close()
+
+
+def test_demo_stores_open_through_the_forward_and_through_the_demos_own_ingress(
+    qtbot, tmp_path: Path, open_window, browser: Path
+) -> None:
+    window = open_window(tmp_path / "missing-kubeconfig")
+    window.session.start_demo()
+    qtbot.waitUntil(lambda: window.session.service is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.commands.new_store.isEnabled(), timeout=TIMEOUT_MS)
+    # One store chosen to open through the port-forward, one left to Storedesk: the demo
+    # cluster is its own ingress controller, on a port it keeps.
+    window.commands.new_store.trigger()
+    dialog = window.new_store_dialog
+    access = dialog.option_widgets["access"]
+    access.setCurrentIndex(access.findData("port-forward"))
+    qtbot.keyClicks(dialog.name_edit, "viafwd")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    create_with_dialog(qtbot, window, "viaingress")
+    for name in ("viafwd", "viaingress"):
+        wait_phase(qtbot, window, name, Phase.READY)
+    wait_idle(qtbot, window)
+    assert record(window, "viafwd").forwarded and not record(window, "viaingress").forwarded
+    for count, name in enumerate(("viafwd", "viaingress"), start=1):
+        window.table.select(name)
+        window.commands.open_storefront.trigger()
+        qtbot.waitUntil(
+            lambda n=count: browser.exists() and len(browser.read_text().splitlines()) == n,
+            timeout=TIMEOUT_MS,
+        )
+        status, body, url = fetch_opened(browser)
+        assert url == record(window, name).url
+        assert status == 200 and b'content="WooCommerce' in body
