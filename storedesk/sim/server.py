@@ -288,7 +288,9 @@ class Handler(BaseHTTPRequestHandler):
         rt = route.rt
         ns = route.namespace or ""
         if route.subresource == "log":
-            self._send_text(200, _pod_log(api.get(rt, ns, route.name or "")))
+            from storedesk.sim import logs
+
+            self._send_text(200, logs.pod_log(api, api.get(rt, ns, route.name or ""), query))
         elif route.subresource == "scale":
             self._scale(method, route, query, body)
         elif verb == "watch":
@@ -789,16 +791,6 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
         "apiVersion": "meta.k8s.io/v1",
         "metadata": obj["metadata"],
     }
-
-
-def _pod_log(pod: dict[str, Any]) -> str:
-    """What `kubectl logs` shows: the simulator runs no processes, so it says so."""
-    lines = [
-        f"[storedesk-sim] container {c['name']} ({c.get('image', '')}) is simulated; "
-        f"no process output"
-        for c in pod.get("spec", {}).get("containers", [])
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _unrecognized(rt: ResourceType, error: str, body: bytes) -> ApiError:

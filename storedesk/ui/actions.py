@@ -59,6 +59,21 @@ class Actions:
             None,
             "Check this cluster: version, helm, permissions, storage, ingress, room for stores",
         )
+        self.upgrade = make(
+            "&Upgrade…",
+            None,
+            None,
+            "Install the chart this Storedesk ships on the selected store",
+        )
+        self.choose_kubeconfig = make(
+            "Choose a &kubeconfig…", None, None, "Read the contexts of another kubeconfig file"
+        )
+        self.demo_from_terminal = make(
+            "Use the demo cluster from a &terminal…",
+            None,
+            None,
+            "Where the demo cluster's kubeconfig is, for the command line and kubectl",
+        )
         self.filter = make("&Filter stores", key.Find, None, "Filter the stores by any column")
         self.quit = make("&Quit", key.Quit, None, "Quit Storedesk")
         self.about = make("&About Storedesk", None, None, "About Storedesk")
@@ -73,4 +88,10 @@ class Actions:
 
     def store_actions(self) -> list[QAction]:
         """The actions on the selected store (the table's context menu)."""
-        return [self.open_storefront, self.open_admin, self.copy_password, self.delete]
+        return [
+            self.open_storefront,
+            self.open_admin,
+            self.copy_password,
+            self.upgrade,
+            self.delete,
+        ]

@@ -28,9 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from storedesk.domain.checks import CheckResult, Verdict
+from storedesk.domain.models import Phase
 from storedesk.provisioning.operation import describe_error
+from storedesk.ui.icons import phase_icon
 from storedesk.ui.palette import status_color
 from storedesk.ui.session import Connection
+from storedesk.ui.text import code_html
 from storedesk.ui.workers import Job
 
 if TYPE_CHECKING:
@@ -38,15 +41,8 @@ if TYPE_CHECKING:
     from storedesk.ui.session import ClusterSession, ClusterState, ContextChoice
     from storedesk.ui.workers import TaskRunner
 
-# The same standard icons the banners use, one per verdict.
-_ICONS = {
-    Verdict.OK: QStyle.StandardPixmap.SP_DialogApplyButton,
-    Verdict.INFO: QStyle.StandardPixmap.SP_MessageBoxInformation,
-    Verdict.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    Verdict.PROBLEM: QStyle.StandardPixmap.SP_MessageBoxCritical,
-}
-
-# A verdict takes the colour of the store status it is closest to.
+# A verdict looks like the store status it is closest to: the same icon and colour as
+# the table's, so a problem reads the same everywhere in the window.
 _COLOURS = {
     Verdict.OK: "Ready",
     Verdict.INFO: "Unknown",
@@ -55,15 +51,9 @@ _COLOURS = {
 }
 
 
-def fix_html(text: str) -> str:
-    """A fix as rich text: the `commands` in it set in a fixed-width font."""
-    parts = escape(text, quote=False).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-
-
-def verdict_icon(widget: QWidget, verdict: Verdict) -> QIcon:
-    """The icon of a verdict, from the widget's style."""
-    return widget.style().standardIcon(_ICONS[verdict])
+def verdict_icon(verdict: Verdict) -> QIcon:
+    """The icon of a verdict: the status icon of its closest store status."""
+    return phase_icon(Phase(_COLOURS[verdict]))
 
 
 class ClusterCheck(QObject):
@@ -152,10 +142,10 @@ class ClusterCheck(QObject):
             return
         if choice in self.running:
             button.setText("Checking the cluster…")
-            button.setIcon(verdict_icon(button, Verdict.INFO))
+            button.setIcon(verdict_icon(Verdict.INFO))
         elif report is not None:
             button.setText(f"Cluster check: {report.summary}")
-            button.setIcon(verdict_icon(button, report.verdict))
+            button.setIcon(verdict_icon(report.verdict))
         else:
             button.setText("Cluster check")
             button.setIcon(QIcon())
@@ -172,7 +162,7 @@ class CheckRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         icon = QLabel(self)
-        icon.setPixmap(verdict_icon(self, result.verdict).pixmap(size, size))
+        icon.setPixmap(verdict_icon(result.verdict).pixmap(size, size))
         colour = status_color(_COLOURS[result.verdict]).name()
         self.heading = QLabel(
             f"<b>{escape(result.title)}</b> &nbsp;"
@@ -181,7 +171,7 @@ class CheckRow(QFrame):
         )
         self.message = QLabel(result.message, self)
         self.message.setTextFormat(Qt.TextFormat.PlainText)  # the cluster's words, as said
-        self.fix = QLabel(f"<i>Fix:</i> {fix_html(result.fix)}" if result.fix else "", self)
+        self.fix = QLabel(f"<i>Fix:</i> {code_html(result.fix)}" if result.fix else "", self)
         self.fix.setVisible(bool(result.fix))
         for label in (self.message, self.fix):
             label.setWordWrap(True)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject
 
 from storedesk.ui.details_pane import DetailsPane
 from storedesk.ui.operations import StoreOperations
+from storedesk.ui.text import error_text
 
 
 class DetailsLoader(QObject):
@@ -29,7 +30,7 @@ class DetailsLoader(QObject):
         self._operations.load_details(
             name,
             self._pane.show_details,
-            on_error=lambda error: self._pane.show_problem(str(error)),
+            on_error=lambda error: self._pane.show_problem(error_text(error)),
             on_finished=self._done,
         )
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from storedesk.domain.models import ReleaseInfo
 from storedesk.domain.status import describe_age
+from storedesk.ui.details_views import WrappingDelegate, fit_columns
 
 COLUMNS = ["Revision", "Status", "Chart", "App version", "Updated", "Description"]
 
@@ -27,7 +28,10 @@ COLUMNS = ["Revision", "Status", "Chart", "App version", "Updated", "Description
 def _when(updated: datetime | None, now: datetime) -> str:
     if updated is None:
         return "-"
-    return f"{updated.astimezone().strftime('%Y-%m-%d %H:%M')} ({describe_age(updated, now)} ago)"
+    local = updated.astimezone()
+    # Today's revisions by their time alone: the column stays narrow beside the description.
+    shown = local.strftime("%H:%M" if local.date() == now.astimezone().date() else "%Y-%m-%d %H:%M")
+    return f"{shown} ({describe_age(updated, now)} ago)"
 
 
 def rollback_question(store: str, current: ReleaseInfo, target: ReleaseInfo) -> str:
@@ -57,6 +61,9 @@ class HistoryTab(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        self.tree.header().setStretchLastSection(True)
+        # The description wraps to the pane's width: no sideways scrolling.
+        self.tree.setItemDelegateForColumn(len(COLUMNS) - 1, WrappingDelegate(self.tree))
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -98,10 +105,11 @@ class HistoryTab(QWidget):
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, info.revision)
+            if info.updated is not None:
+                item.setToolTip(4, info.updated.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
             item.setToolTip(5, info.description)
             self.tree.addTopLevelItem(item)
-        for column in range(len(COLUMNS) - 1):
-            self.tree.resizeColumnToContents(column)
+        fit_columns(self.tree, stretch=len(COLUMNS) - 1)
         self.note.setText("Select an earlier revision to roll back to it.")
         self._selection_changed()
 

@@ -1,7 +1,9 @@
 """The New store dialog: a name checked as you type, an engine, and advanced options.
 
 Validation uses the engine's own rules and messages (storedesk.domain); the Create button
-stays disabled while anything is wrong, so nothing invalid ever reaches the cluster.
+stays disabled while anything is wrong, so nothing invalid ever reaches the cluster. The
+dialog grows to show whatever it says (a problem, a summary, the advanced options): no
+message is ever cut and no field squashed.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QToolButton,
@@ -30,6 +33,18 @@ from storedesk.domain.engines import Engine
 from storedesk.domain.models import store_namespace
 from storedesk.provisioning.engines import engines
 from storedesk.ui.palette import status_color
+from storedesk.ui.screen_fit import grow_to_fit
+
+
+class HelpLabel(QLabel):
+    """An option's help, wrapped; a click on it toggles the checkbox it explains."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click toggles (like a checkbox's own text)."""
+        super().mousePressEvent(event)
+        self.clicked.emit()
 
 
 @dataclass(frozen=True)
@@ -103,8 +118,11 @@ class NewStoreDialog(QDialog):
                     widget.addItem(choice, choice)
                 widget.currentIndexChanged.connect(self._check)
             elif isinstance(option.default, bool):
-                widget = QCheckBox(option.help, self.advanced)
+                # The help is a wrapped label beside the box: a checkbox's own text never
+                # wraps and would be cut at the dialog's edge.
+                widget = QCheckBox(self.advanced)
                 widget.setChecked(option.default)
+                widget.setAccessibleName(option.label)
                 widget.toggled.connect(self._check)
             else:
                 widget = QLineEdit(str(option.default), self.advanced)
@@ -117,9 +135,23 @@ class NewStoreDialog(QDialog):
                 self.option_problems[option.key] = problem
             widget.setToolTip(option.help)
             self.option_widgets[option.key] = widget
-            advanced_form.addRow(option.label, widget)
-            label = advanced_form.labelForField(widget)
-            self.option_rows[option.key] = (widget, label) if label else (widget,)
+            row: tuple[QWidget, ...] = (widget,)
+            if isinstance(widget, QCheckBox):
+                help_label = self._help(option.help)
+                help_label.clicked.connect(widget.toggle)
+                line = QHBoxLayout()
+                line.addWidget(widget, 0, Qt.AlignmentFlag.AlignTop)
+                line.addWidget(help_label, 1)
+                advanced_form.addRow(option.label, line)
+                row += (help_label,)
+            else:
+                advanced_form.addRow(option.label, widget)
+                if isinstance(widget, QComboBox):
+                    help_label = self._help(option.help)
+                    advanced_form.addRow("", help_label)
+                    row += (help_label,)
+            label = advanced_form.labelForField(widget) or advanced_form.labelForField(row[-1])
+            self.option_rows[option.key] = (*row, label) if label else row
             if option.key in self.option_problems:
                 advanced_form.addRow("", self.option_problems[option.key])
 
@@ -136,6 +168,7 @@ class NewStoreDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        self._layout = layout
         layout.addLayout(form)
         layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.advanced)
@@ -144,6 +177,12 @@ class NewStoreDialog(QDialog):
         layout.addWidget(self.buttons)
         self._paint_problem(self.name_problem)
         self.name_edit.textChanged.connect(self._check)
+        self._check()
+        grow_to_fit(self)
+
+    def set_existing(self, names: Collection[str]) -> None:
+        """The stores there are now (a store created meanwhile is refused too)."""
+        self._existing = set(names)
         self._check()
 
     def request(self) -> NewStore:
@@ -212,8 +251,16 @@ class NewStoreDialog(QDialog):
             label.setVisible(option_problem is not None)
         self.create_button.setEnabled(not self.problems())
         self.summary.setText(self._summary(problem))
+        # After this event: the labels' new texts are laid out by then.
+        QTimer.singleShot(0, self, lambda: grow_to_fit(self))
 
     def _summary(self, name_problem: str | None) -> str:
+        typed = self.name_edit.text()
+        if name_problem and typed in self._existing:
+            return (
+                f"Choose another name: '{typed}' is a store on this cluster already "
+                "(select it in the table to see it)."
+            )
         if name_problem:
             return names.RULES[0].upper() + names.RULES[1:] + "."
         name = self.name_edit.text()
@@ -230,6 +277,13 @@ class NewStoreDialog(QDialog):
         self.advanced_toggle.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
+        QTimer.singleShot(0, self, lambda: grow_to_fit(self))
+
+    def _help(self, text: str) -> HelpLabel:
+        label = HelpLabel(text, self.advanced)
+        label.setWordWrap(True)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return label
 
     @staticmethod
     def _paint_problem(label: QLabel) -> None:

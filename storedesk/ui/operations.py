@@ -1,4 +1,5 @@
-"""What the window does to stores: create, delete, and reading credentials, each on a worker.
+"""What the window does to stores: create, delete, upgrade, roll back, and reading
+credentials, logs and upgrades, each on a worker.
 
 A create shows its row at once (optimistic, Provisioning) and marks it busy; the status
 monitor takes over the row as soon as the cluster lists the store. Results of an
@@ -25,7 +26,9 @@ from storedesk.ui.workers import Job, TaskRunner
 
 if TYPE_CHECKING:
     from storedesk.domain.credentials import Credentials
+    from storedesk.provisioning.logs import LogRequest, PodLog
     from storedesk.provisioning.service import StoreDetails, StoreService
+    from storedesk.provisioning.upgrades import Upgrade
 
 
 class StoreOperations(QObject):
@@ -33,10 +36,14 @@ class StoreOperations(QObject):
 
     progressed = Signal(object)  # LogEntry of a running operation
     idle = Signal()  # the last running create or delete ended
+    running_changed = Signal()  # a create, delete, upgrade or rollback started or ended
     message = Signal(str)  # for the status bar
     keyring_refused = Signal(object, str)  # NewStore, the keyring's error: ask the user
     rolled_back = Signal(str)  # a rollback this window ran on the store ended
+    converged = Signal(str, bool)  # a create or upgrade of the store ended (ok or not)
     forwarded = Signal(object)  # ForwardState: a store's port-forward runs
+    started = Signal(str)  # an operation on the store started (its old failure is history)
+    upgrades_found = Signal(object)  # dict[str, Upgrade]: stores with an older chart
 
     def __init__(
         self,
@@ -64,9 +71,21 @@ class StoreOperations(QObject):
         self.model.add_pending(pending_record(request.name, request.engine, request.options))
         return self._create(request, request.options, use_keyring)
 
-    def retry(self, record: StoreRecord) -> bool:
+    def retry(self, record: StoreRecord, *, use_keyring: bool = True) -> bool:
         """Run create again on an existing store (the engine keeps its options)."""
-        return self._create(NewStore(record.name, record.engine, {}), None, True)
+        return self._create(NewStore(record.name, record.engine, {}), None, use_keyring)
+
+    def upgrade(self, record: StoreRecord, upgrade: Upgrade) -> bool:
+        """Install the shipped chart on `record`'s store: the converge create runs on an
+        existing store (helm rolls it back at once when it fails)."""
+        return self._create(
+            NewStore(record.name, record.engine, {}),
+            None,
+            True,
+            verb="upgrade",
+            busy="upgrading",
+            done=f"upgraded to chart {upgrade.shipped_chart}",
+        )
 
     def running(self) -> list[str]:
         """The create and delete operations running in this window."""
@@ -84,13 +103,18 @@ class StoreOperations(QObject):
         request: NewStore,
         options: dict[str, object] | None,
         use_keyring: bool,
+        *,
+        verb: str = "create",
+        busy: str = "creating",
+        done: str = "created",
     ) -> bool:
         service = self._service_for(request.name)
         if service is None:
             return False
         name, generation = request.name, self.session.generation
-        job = Job("create", name, notify=True)
-        self.model.set_busy(name, "creating")
+        job = Job(verb, name, notify=True)
+        self.model.set_busy(name, busy)
+        self.started.emit(name)
         key, cancel = self._started(str(job))
         outcome: dict[str, str] = {}
 
@@ -101,7 +125,7 @@ class StoreOperations(QObject):
             # Only while the same cluster is selected: the answer creates on the current one.
             current = generation == self.session.generation
             if isinstance(error, KeyringUnavailable) and use_keyring and current:
-                self.keyring_refused.emit(request, str(error))
+                self.keyring_refused.emit(request, error.message)
 
         def ended() -> None:
             self._ended(key)
@@ -109,6 +133,7 @@ class StoreOperations(QObject):
                 self.model.set_busy(name, None)
                 self.model.settle(name, outcome.get("error"))
                 self.session.operation_ended()
+                self.converged.emit(name, "error" not in outcome)
 
         def start() -> None:
             def finished() -> None:
@@ -127,7 +152,7 @@ class StoreOperations(QObject):
                 ),
                 on_progress=self.progressed.emit,
                 on_result=lambda record: self.message.emit(
-                    f"Store {name} created: {record.status.phase.value}"
+                    f"Store {name} {done}: {record.status.phase.value}"
                 ),
                 on_finished=finished,
             )
@@ -138,7 +163,7 @@ class StoreOperations(QObject):
             ended()
 
         self._creates.submit(start, dropped)
-        self.message.emit(f"Creating store {name}…")
+        self.message.emit(f"{busy[:1].upper()}{busy[1:]} store {name}…")
         return True
 
     def delete(self, name: str) -> bool:
@@ -148,6 +173,7 @@ class StoreOperations(QObject):
             return False
         label, generation = f"delete {name}", self.session.generation
         self.model.set_busy(name, "deleting")
+        self.started.emit(name)
         key, cancel = self._started(label)
 
         def ended() -> None:
@@ -173,6 +199,7 @@ class StoreOperations(QObject):
             return False
         job, generation = Job("roll back", name, notify=True), self.session.generation
         self.model.set_busy(name, "rolling back")
+        self.started.emit(name)
         key, _ = self._started(str(job))
 
         def ended() -> None:
@@ -194,14 +221,32 @@ class StoreOperations(QObject):
         self.message.emit(f"Rolling store {name} back to revision {revision}…")
         return True
 
-    def forward(self, name: str, then: Callable[[ForwardState], None]) -> None:
+    def recover_credentials(self, name: str) -> None:
+        """Read a store's passwords back from the cluster into the keyring, on a worker."""
+        service = self.session.service
+        if service is None:
+            self.message.emit("Not connected to a cluster")
+            return
+        self.started.emit(name)
+        self.runner.run(
+            Job("recover the passwords of", name, notify=True),
+            lambda: service.recover_credentials(name),
+            on_result=lambda found: self.message.emit(
+                f"Passwords of {name} recovered from {found[1]} and kept in the keyring"
+            ),
+            on_finished=self.session.operation_ended,
+        )
+
+    def forward(self, name: str, then: Callable[[ForwardState], None] | None = None) -> None:
         """Start the store's port-forward on a worker (a no-op when it runs), then `then`."""
         service = self.session.service
         if service is None:
             return
+
         def started(state: ForwardState) -> None:
             self.forwarded.emit(state)
-            then(state)
+            if then is not None:
+                then(state)
 
         self.runner.run(
             Job("forward", name, notify=True),
@@ -226,6 +271,45 @@ class StoreOperations(QObject):
             report_errors=False,
         )
         task.error.connect(lambda error: on_error(name, error))
+
+    def read_log(
+        self,
+        request: LogRequest,
+        then: Callable[[PodLog], None],
+        on_error: Callable[[LogRequest, BaseException], None],
+    ) -> None:
+        """Read one container's log on a worker (only while the Logs tab asks)."""
+        service = self.session.service
+        if service is None:
+            return
+        from storedesk.provisioning.logs import read_log
+
+        task = self.runner.run(
+            Job("read the log of", request.store),
+            lambda: read_log(service, request),
+            on_result=then,
+            report_errors=False,
+        )
+        task.error.connect(lambda error: on_error(request, error))
+
+    def find_upgrades(self, records: list[StoreRecord]) -> None:
+        """Ask which stores run an older chart than the shipped one (one helm call, on a
+        worker); the answer comes as `upgrades_found`."""
+        service, generation = self.session.service, self.session.generation
+        if service is None:
+            return
+        from storedesk.provisioning.upgrades import find_upgrades
+
+        def found(upgrades: dict[str, Upgrade]) -> None:
+            if generation == self.session.generation:
+                self.upgrades_found.emit(upgrades)
+
+        self.runner.run(
+            Job("look for chart upgrades"),
+            lambda: find_upgrades(service, records),
+            on_result=found,
+            report_errors=False,  # only an offer: the next look tries again
+        )
 
     def copy_password(self, name: str) -> None:
         """Copy the store's admin password (read from the keyring on a worker)."""
@@ -263,21 +347,25 @@ class StoreOperations(QObject):
         if service is None:
             on_finished()
             return
+        # Its failure is said in the details pane only, not once more in the status bar.
         task = self.runner.run(
             f"load the details of {name}",
             lambda: service.details(name),
             on_result=then,
             on_finished=on_finished,
+            report_errors=False,
         )
         task.error.connect(on_error)
 
     def _started(self, label: str) -> tuple[int, threading.Event]:
         key, cancel = next(self._ids), threading.Event()
         self._running[key] = (label, cancel)
+        self.running_changed.emit()
         return key, cancel
 
     def _ended(self, key: int) -> None:
         del self._running[key]
+        self.running_changed.emit()
         if not self._running:
             self.idle.emit()
 

@@ -64,8 +64,55 @@ def dark_palette() -> QPalette:
     return palette
 
 
+# Links on a dark and on a light background, when the palette's own do not read.
+_LINK_ON_DARK = ("#6ea8fe", "#b197fc")
+_LINK_ON_LIGHT = ("#0b57d0", "#6f42c1")
+MIN_CONTRAST = 4.5  # WCAG AA for body text
+
+
+def luminance(colour: QColor) -> float:
+    """The relative luminance of `colour` (WCAG 2)."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The contrast ratio of two colours (1 to 21)."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_links(palette: QPalette) -> QPalette | None:
+    """`palette` with links that read on its backgrounds, or None when they already do.
+    A dark desktop theme often leaves Qt's default dark blue links on near-black."""
+    fixed = QPalette(palette)
+    changed = False
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        base = palette.color(group, QPalette.ColorRole.Base)
+        window = palette.color(group, QPalette.ColorRole.Window)
+        dark = luminance(window) < 0.2
+        for role, colour in zip(
+            (QPalette.ColorRole.Link, QPalette.ColorRole.LinkVisited),
+            _LINK_ON_DARK if dark else _LINK_ON_LIGHT,
+            strict=True,
+        ):
+            link = palette.color(group, role)
+            if min(contrast(link, base), contrast(link, window)) < MIN_CONTRAST:
+                fixed.setColor(group, role, QColor(colour))
+                changed = True
+    return fixed if changed else None
+
+
 def apply_theme(theme: str) -> None:
-    """'system' follows the desktop; 'light' and 'dark' force a scheme."""
+    """'system' follows the desktop; 'light' and 'dark' force a scheme. Either way links
+    are made to read on the background."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     schemes = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
@@ -76,3 +123,6 @@ def apply_theme(theme: str) -> None:
         app.setPalette(app.style().standardPalette())
     else:
         app.setPalette(QPalette())
+    fixed = readable_links(app.palette())
+    if fixed is not None:
+        app.setPalette(fixed)

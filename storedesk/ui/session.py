@@ -12,14 +12,15 @@ import contextlib
 import gc
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from storedesk.provisioning.demo import start_demo
+from storedesk.errors import StoredeskError
+from storedesk.provisioning.demo import DEMO_CONTEXT, demo_files, start_demo
 from storedesk.provisioning.operation import describe_error
 from storedesk.ui.monitor_worker import MonitorWorker
 from storedesk.ui.ui_settings import LastContext
@@ -63,7 +64,8 @@ class ContextChoice:
     name: str
     kubeconfig: str | None  # None: the kubeconfig selected by --kubeconfig/KUBECONFIG/default
     demo: bool = False  # the built-in demo cluster
-    server: str = ""
+    # Where it answers: for the demo cluster, a new port at each start; not its identity.
+    server: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:
@@ -87,8 +89,9 @@ class ClusterState:
 
     connection: Connection
     choice: ContextChoice | None = None
-    error: str | None = None
+    error: str | None = None  # what went wrong, in the engine's words
     info: ClusterInfo | None = None
+    hint: str | None = None  # what to do about it, when the engine says
 
 
 class ClusterSession(QObject):
@@ -131,7 +134,8 @@ class ClusterSession(QObject):
 
     def start(self, context: str | None = None, last: LastContext | None = None) -> None:
         """Read the kubeconfig's contexts, then select `context`, else the last one used, else
-        the kubeconfig's current context."""
+        the kubeconfig's current context. The demo cluster is remembered like any context:
+        when it was the last one used it starts again, whatever the kubeconfig holds."""
         self._start_args = (context, last)
         self.generation += 1
         generation = self.generation
@@ -142,10 +146,16 @@ class ClusterSession(QObject):
             report_errors=False,
             on_result=lambda infos: self._contexts_read(generation, infos),
         )
-        task.error.connect(lambda exc: self._no_cluster(generation, None, exc))
+        task.error.connect(lambda exc: self._contexts_failed(generation, exc))
+        if context is None and last is not None and last.demo:
+            self.start_demo()
 
     def select(self, choice: ContextChoice) -> None:
-        """Switch to `choice`: drop the rows shown, connect, and follow its stores."""
+        """Switch to `choice`: drop the rows shown, connect, and follow its stores (the demo
+        cluster is started first if it does not run)."""
+        if choice.demo and (self.demo is None or not self.demo.running):
+            self.start_demo()
+            return
         if choice == self._choice and self._monitor is not None:
             return  # picked again from the menu: it is already followed
         self.generation += 1
@@ -181,7 +191,7 @@ class ClusterSession(QObject):
 
     def start_demo(self) -> None:
         """Start the built-in demo cluster (once) and select it."""
-        if self.demo is not None:
+        if self.demo is not None and self.demo.running:
             self.select(self._demo_choice(self.demo))
             return
         if self.demo_starting:  # one demo cluster: its state file has one writer
@@ -196,9 +206,19 @@ class ClusterSession(QObject):
         task.error.connect(self._demo_failed)
 
     def choices(self) -> list[ContextChoice]:
-        """Every context to switch to: the kubeconfig's, and the demo's once it runs."""
-        demo = [self._demo_choice(self.demo)] if self.demo is not None else []
+        """Every context to switch to: the kubeconfig's, and the built-in demo cluster
+        (picking it starts it)."""
+        if self.demo is not None:
+            demo = [self._demo_choice(self.demo)]
+        elif self._data_dir is not None:
+            demo = [ContextChoice(DEMO_CONTEXT, str(demo_files(self._data_dir)[0]), demo=True)]
+        else:
+            demo = []
         return self._user_choices + demo
+
+    def demo_kubeconfig(self) -> Path:
+        """The demo cluster's kubeconfig: the CLI reaches it there while the window runs it."""
+        return demo_files(self.data_dir())[0]
 
     @property
     def choice(self) -> ContextChoice | None:
@@ -250,18 +270,17 @@ class ClusterSession(QObject):
     # -- results, on the GUI thread ------------------------------------------------------------
 
     def _contexts_read(self, generation: int, infos: list[ContextInfo]) -> None:
-        if generation != self.generation:
-            return
         self._user_choices = [
             ContextChoice(i.name, self.kubeconfig, server=i.server) for i in infos
         ]
         wanted, last = self._start_args
+        if generation != self.generation or (not wanted and last is not None and last.demo):
+            # The demo cluster (starting, or selected meanwhile) is followed: only list them.
+            self.contexts_changed.emit(self.choices(), self._choice)
+            return
         by_name = {c.name: c for c in self._user_choices}
         if wanted:
             self.select(by_name.get(wanted) or ContextChoice(wanted, self.kubeconfig))
-        elif last is not None and last.demo:
-            self.contexts_changed.emit(self.choices(), None)
-            self.start_demo()
         elif last is not None and last.name in by_name:
             self.select(by_name[last.name])
         else:
@@ -291,11 +310,19 @@ class ClusterSession(QObject):
         connection = Connection.REACHABLE if snapshot.reachable else Connection.UNREACHABLE
         self._set_state(ClusterState(connection, self._choice, snapshot.error, snapshot.cluster))
 
+    def _contexts_failed(self, generation: int, error: BaseException) -> None:
+        self._user_choices = []
+        self.contexts_changed.emit(self.choices(), self._choice)
+        _, last = self._start_args
+        if last is not None and last.demo and (self.demo_starting or self.demo is not None):
+            return  # the demo cluster, used last, is starting: no kubeconfig needed
+        self._no_cluster(generation, None, error)
+
     def _no_cluster(
         self, generation: int, choice: ContextChoice | None, error: BaseException
     ) -> None:
         if generation == self.generation:
-            self._set_state(ClusterState(Connection.NO_CLUSTER, choice, describe_error(error)))
+            self._set_state(_failed_state(Connection.NO_CLUSTER, choice, error))
 
     def _demo_started(self, simulator: SimulatorProcess) -> None:
         self.demo, self.demo_starting = simulator, False
@@ -303,7 +330,7 @@ class ClusterSession(QObject):
 
     def _demo_failed(self, error: BaseException) -> None:
         self.demo_starting = False
-        self._set_state(ClusterState(Connection.NO_CLUSTER, self._choice, describe_error(error)))
+        self._set_state(_failed_state(Connection.NO_CLUSTER, self._choice, error))
 
     def _set_state(self, state: ClusterState) -> None:
         if state != self.state:
@@ -339,6 +366,15 @@ class ClusterSession(QObject):
         return ContextChoice(
             simulator.context, str(simulator.kubeconfig), demo=True, server=simulator.url
         )
+
+
+def _failed_state(
+    connection: Connection, choice: ContextChoice | None, error: BaseException
+) -> ClusterState:
+    """The state after `error`: its message and its hint apart, so each is said once."""
+    if isinstance(error, StoredeskError):
+        return ClusterState(connection, choice, error.message, hint=error.hint)
+    return ClusterState(connection, choice, describe_error(error))
 
 
 def _no_contexts(kubeconfig: str | None) -> Exception:

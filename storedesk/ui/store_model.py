@@ -11,11 +11,11 @@ snapshots that do not list it yet leave it alone until its operation has finishe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -24,6 +24,9 @@ from storedesk.domain.status import describe_age, status_text
 from storedesk.errors import InvalidInput, NextStep
 from storedesk.provisioning.engines import engines
 from storedesk.ui.icons import phase_icon
+
+if TYPE_CHECKING:
+    from storedesk.provisioning.upgrades import Upgrade
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's StoreRecord
 BUSY_ROLE = Qt.ItemDataRole.UserRole + 2  # what this window is doing to the store, or None
@@ -89,6 +92,20 @@ def status_tooltip(status: StoreStatus) -> str:
     return "\n".join(lines)
 
 
+def shown_status(status: StoreStatus, busy: str | None) -> tuple[str, Phase]:
+    """The status as the window shows it while it works on the store: a failure the
+    running operation is about to replace reads as that operation, not as "Failed"."""
+    if busy and status.phase == Phase.FAILED:
+        was = f" (last try: {status.reason})" if status.reason else ""
+        return f"{busy[:1].upper()}{busy[1:]}…{was}", Phase.PROVISIONING
+    return status_text(status), status.phase
+
+
+def upgrade_note(upgrade: Upgrade) -> str:
+    """How a row says that a newer chart is shipped."""
+    return f"upgrade to {upgrade.shipped}"
+
+
 class StoreTableModel(QAbstractTableModel):
     """Store records as table rows."""
 
@@ -98,6 +115,13 @@ class StoreTableModel(QAbstractTableModel):
         self._now = clock()
         self._rows: list[_Row] = []
         self._index: dict[str, int] = {}
+        self._upgrades: dict[str, Upgrade] = {}
+
+    @property
+    def now(self) -> datetime:
+        """The model's clock as of its last tick: ages anywhere in the window use it, so
+        the table and the details always agree."""
+        return self._now
 
     # -- Qt model interface ----------------------------------------------------------------
 
@@ -128,7 +152,7 @@ class StoreTableModel(QAbstractTableModel):
         if role == BUSY_ROLE:
             return row.busy
         if role == Qt.ItemDataRole.DecorationRole and column == Column.STATUS:
-            return phase_icon(row.record.status.phase)
+            return phase_icon(shown_status(row.record.status, row.busy)[1])
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.PODS, Column.AGE):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE):
@@ -143,8 +167,8 @@ class StoreTableModel(QAbstractTableModel):
     # -- updates ---------------------------------------------------------------------------
 
     def set_records(self, records: Sequence[StoreRecord]) -> None:
-        """Show what the cluster lists now, changing only what changed."""
-        self._now = self._clock()
+        """Show what the cluster lists now, changing only what changed. Ages keep the
+        clock of the last tick: the table and the details read the same one."""
         incoming = {record.name: record for record in records}
         for position in reversed(range(len(self._rows))):
             row = self._rows[position]
@@ -189,8 +213,22 @@ class StoreTableModel(QAbstractTableModel):
         if position is not None:
             self._replace(position, replace(self._rows[position], busy=label))
 
+    def set_upgrades(self, upgrades: Mapping[str, Upgrade]) -> None:
+        """Mark the rows whose store runs an older chart than the shipped one."""
+        before, self._upgrades = self._upgrades, dict(upgrades)
+        for name in set(before) | set(self._upgrades):
+            position = self._index.get(name)
+            if position is not None and before.get(name) != self._upgrades.get(name):
+                cell = self.index(position, Column.STATUS)
+                self.dataChanged.emit(cell, cell)
+
+    def upgrade(self, name: str) -> Upgrade | None:
+        """The upgrade `name` can have, if its chart is older than the shipped one."""
+        return self._upgrades.get(name)
+
     def clear(self) -> None:
         """Drop every row (another cluster was selected)."""
+        self._upgrades = {}
         if self._rows:
             self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
             self._rows, self._index = [], {}
@@ -246,11 +284,16 @@ class StoreTableModel(QAbstractTableModel):
             shown = engine_name(record.engine)
             return shown, None, shown
         if column == Column.STATUS:
-            return (
-                status_text(status),
-                status_tooltip(status),
-                f"{_PHASE_ORDER[status.phase]}{status.reason or ''}",
-            )
+            text, _ = shown_status(status, row.busy)
+            tip = status_tooltip(status)
+            upgrade = self._upgrades.get(record.name)
+            if upgrade is not None:
+                text += f" · {upgrade_note(upgrade)}"
+                tip += (
+                    f"\nChart {upgrade.deployed_chart} is deployed; this Storedesk ships "
+                    f"{upgrade.shipped_chart} (Store > Upgrade…)"
+                )
+            return text, tip, f"{_PHASE_ORDER[status.phase]}{status.reason or ''}"
         if column == Column.PODS:
             if not status.pods_total:
                 return "-", "no pods yet", -1.0
@@ -273,7 +316,7 @@ class StoreTableModel(QAbstractTableModel):
         """Everything a view shows of a cell, to tell whether it changed."""
         state: tuple[object, ...] = self._look(row, column)
         if column == Column.STATUS:
-            state += (row.record.status.phase,)
+            state += (shown_status(row.record.status, row.busy)[1],)
         if column == Column.NAME:
             state += (row.busy,)
         return state

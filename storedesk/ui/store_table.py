@@ -1,14 +1,54 @@
-"""The store table view: sorting and filtering through a proxy, one selected store at a time."""
+"""The store table view: sorting and filtering through a proxy, one selected store at a time,
+and what it says when it has no row to show (no cluster, no store yet, no match)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from storedesk.domain.models import StoreRecord
 from storedesk.ui.busy_delegate import BusyDelegate
 from storedesk.ui.store_model import RECORD_ROLE, SORT_ROLE, Column, StoreTableModel
+
+MIN_WIDTH = 300  # pixels: the table never shrinks below this, whatever the details hold
+
+
+class EmptyState(QWidget):
+    """A sentence and, when there is one, the button that helps, centred in the table."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setEnabled(False)  # the placeholder look
+        self.button = QPushButton(self)
+        self.button.hide()
+        self._callback: Callable[[], None] | None = None
+        self.button.clicked.connect(lambda: self._callback() if self._callback else None)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.hide()
+
+    def set(self, text: str, button: str | None, callback: Callable[[], None] | None) -> None:
+        """Say `text`, with a button `button` calling `callback` (None: no button)."""
+        self.label.setText(text)
+        self._callback = callback
+        self.button.setText(button or "")
+        self.button.setVisible(bool(button and callback))
 
 
 class StoreTable(QTableView):
@@ -53,16 +93,53 @@ class StoreTable(QTableView):
         self.busy_delegate = BusyDelegate(self)
         self.setItemDelegateForColumn(Column.NAME, self.busy_delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.setMinimumWidth(MIN_WIDTH)
+        self.empty_state = EmptyState(self.viewport())
         self._selected: str | None = None
         self.selectionModel().selectionChanged.connect(self._selection_changed)
         self.doubleClicked.connect(lambda _: self._open_selected())
         model.dataChanged.connect(self._rows_changed)
         model.rowsInserted.connect(self._rows_changed)
         model.rowsRemoved.connect(self._rows_changed)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
+            signal.connect(self._place_empty_state)
+        self.proxy.layoutChanged.connect(self._place_empty_state)
 
     def set_filter(self, text: str) -> None:
         """Show only rows with `text` in some column."""
         self.proxy.setFilterFixedString(text)
+        self._place_empty_state()
+
+    def shown_rows(self) -> int:
+        """Rows the filter lets through."""
+        return self.proxy.rowCount()
+
+    def set_empty_state(
+        self,
+        text: str,
+        button: str | None = None,
+        callback: Callable[[], None] | None = None,
+    ) -> None:
+        """What the table says while it shows no row."""
+        self.empty_state.set(text, button, callback)
+        self._place_empty_state()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the empty state centred."""
+        super().resizeEvent(event)
+        self._place_empty_state()
+
+    def _place_empty_state(self, *_: object) -> None:
+        state = self.empty_state
+        shown = self.proxy.rowCount() == 0 and bool(state.label.text())
+        if shown:
+            room = self.viewport().rect()
+            width = max(120, min(room.width() - 24, 420))
+            height = state.heightForWidth(width)
+            height = height if height > 0 else state.sizeHint().height()
+            top = max(12, room.center().y() - height // 2)
+            state.setGeometry(room.center().x() - width // 2, top, width, height)
+        state.setVisible(shown)
 
     def selected_record(self) -> StoreRecord | None:
         """The selected store's record."""

@@ -121,3 +121,41 @@ def test_delete_needs_the_store_name_typed(qtbot) -> None:
     assert dialog.delete_button.isEnabled()
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_taken_name_says_so_not_the_naming_rules(qtbot, dialog: NewStoreDialog) -> None:
+    # Issue 15 #17: a duplicate name showed the general naming rules.
+    qtbot.keyClicks(dialog.name_edit, "taken")
+    assert "already exists" in dialog.name_problem.text()
+    assert names.RULES not in dialog.summary.text()
+    assert names.RULES[1:] not in dialog.summary.text()
+    assert "Choose another name" in dialog.summary.text()
+
+
+def test_enter_in_the_delete_dialog_deletes_once_the_name_matches(qtbot) -> None:
+    # Issue 15 #12: Enter after typing the right name cancelled silently.
+    record = StoreRecord("shop", "woocommerce", "store-shop", StoreStatus(Phase.READY))
+    dialog = DeleteDialog(record)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.confirm_edit, "shop")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
+
+
+def test_enter_in_the_delete_dialog_says_why_it_did_not_delete(qtbot) -> None:
+    record = StoreRecord("shop", "woocommerce", "store-shop", StoreStatus(Phase.READY))
+    dialog = DeleteDialog(record)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    rejected: list[bool] = []
+    dialog.rejected.connect(lambda: rejected.append(True))
+    qtbot.keyClicks(dialog.confirm_edit, "shp")
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
+    assert dialog.isVisible() and not rejected  # neither deleted nor silently cancelled
+    assert dialog.mismatch.isVisible()
+    assert "Nothing deleted" in dialog.mismatch.text() and "<b>shop</b>" in dialog.mismatch.text()
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(dialog.confirm_edit, "hop")
+    assert not dialog.mismatch.isVisible()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus
+from storedesk.ui.icons import phase_icon
 from storedesk.ui.store_model import BUSY_ROLE, Column, StoreTableModel
 from storedesk.ui.store_table import StoreTable
 
@@ -201,3 +202,31 @@ def test_a_status_tooltip_gives_reason_detail_and_fix(model: StoreTableModel) ->
         "pod alpha-wordpress cannot pull its image",
         "Fix: check the image name",
     ]
+
+
+def test_a_failed_store_being_retried_reads_as_the_retry(model: StoreTableModel) -> None:
+    # Issue 15 #8: a retrying store read "Failed: ErrImagePull (creating…)".
+    model.set_records([store("alpha", Phase.FAILED, 0, "ErrImagePull")])
+    model.set_busy("alpha", "creating")
+    cell = model.index(0, Column.STATUS)
+    assert cell.data() == "Creating… (last try: ErrImagePull)"
+    assert cell.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
+        phase_icon(Phase.PROVISIONING).cacheKey()
+    )
+    model.set_busy("alpha", None)
+    assert cell.data() == "Failed: ErrImagePull"
+
+
+def test_a_store_with_an_older_chart_says_so_in_its_status(model: StoreTableModel) -> None:
+    from storedesk.provisioning.upgrades import Upgrade
+
+    model.set_records([store("alpha"), store("bravo")])
+    changes = Changes(model)
+    model.set_upgrades({"alpha": Upgrade("alpha", "woocommerce", "0.1.0", "0.2.0", 3)})
+    assert changes.cells == [(0, Column.STATUS, Column.STATUS)]
+    assert model.index(0, Column.STATUS).data() == "Ready · upgrade to 0.2.0"
+    tip = model.index(0, Column.STATUS).data(Qt.ItemDataRole.ToolTipRole)
+    assert "woocommerce-0.1.0" in tip and "woocommerce-0.2.0" in tip
+    assert model.index(1, Column.STATUS).data() == "Ready"
+    model.set_upgrades({})
+    assert model.index(0, Column.STATUS).data() == "Ready"
