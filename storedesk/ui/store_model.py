@@ -235,13 +235,18 @@ class StoreTableModel(QAbstractTableModel):
             self.endRemoveRows()
 
     def tick(self) -> None:
-        """Advance the clock: refresh the age cells whose text changed."""
-        before = [self._look(row, Column.AGE) for row in self._rows]
-        self._now = self._clock()
-        for position, row in enumerate(self._rows):
-            if self._look(row, Column.AGE) != before[position]:
-                cell = self.index(position, Column.AGE)
-                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole, SORT_ROLE])
+        """Advance the clock: refresh the age cells whose text changed (every second: only
+        the ages are compared, nothing else is formatted)."""
+        before, self._now = self._now, self._clock()
+        changed = [
+            position
+            for position, row in enumerate(self._rows)
+            if describe_age(row.record.created, self._now)
+            != describe_age(row.record.created, before)
+        ]
+        if changed:  # one signal per tick: the window reacts once, not once per row
+            first, last = self.index(changed[0], Column.AGE), self.index(changed[-1], Column.AGE)
+            self.dataChanged.emit(first, last, [Qt.ItemDataRole.DisplayRole, SORT_ROLE])
 
     # -- queries ---------------------------------------------------------------------------
 
