@@ -16,8 +16,16 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -349,16 +357,18 @@ class MainWindow(QMainWindow):
         self.settings.set_theme(theme)
         apply_theme(theme)
 
-    def event(self, event: QEvent) -> bool:
-        """On the first show the frame is known: fit it on the screen. A narrow window
-        shows its toolbar's icons only, so the context and its state stay in view."""
-        handled = super().event(event)
-        if event.type() == QEvent.Type.Show and not self._fitted:
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first show the frame is known: fit it on the screen."""
+        super().showEvent(event)
+        if not self._fitted:
             self._fitted = True
             fit_to_screen(self)
-        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
-            self._fit_toolbar()
-        return handled
+        self._fit_toolbar()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow window shows its toolbar's icons only, so the context stays in view."""
+        super().resizeEvent(event)
+        self._fit_toolbar()
 
     def _fit_toolbar(self) -> None:
         style = Qt.ToolButtonStyle

@@ -94,7 +94,9 @@ class StoreTable(QTableView):
         self.setItemDelegateForColumn(Column.NAME, self.busy_delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.setMinimumWidth(MIN_WIDTH)
-        self.empty_state = EmptyState(self.viewport())
+        # Over the rows' area, below the header (a child of the table, not of its viewport:
+        # asking for the viewport costs a noticeable moment at start-up).
+        self.empty_state = EmptyState(self)
         self._selected: str | None = None
         self.selectionModel().selectionChanged.connect(self._selection_changed)
         self.doubleClicked.connect(lambda _: self._open_selected())
@@ -133,12 +135,14 @@ class StoreTable(QTableView):
         state = self.empty_state
         shown = self.proxy.rowCount() == 0 and bool(state.label.text())
         if shown:
-            room = self.viewport().rect()
+            room = self.contentsRect()
+            room.setTop(room.top() + self.horizontalHeader().height())
             width = max(120, min(room.width() - 24, 420))
             height = state.heightForWidth(width)
             height = height if height > 0 else state.sizeHint().height()
-            top = max(12, room.center().y() - height // 2)
+            top = max(room.top() + 12, room.center().y() - height // 2)
             state.setGeometry(room.center().x() - width // 2, top, width, height)
+            state.raise_()
         state.setVisible(shown)
 
     def selected_record(self) -> StoreRecord | None:

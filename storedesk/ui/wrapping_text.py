@@ -10,7 +10,7 @@ it is (no break characters slipped in).
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPalette, QResizeEvent, QTextOption
+from PySide6.QtGui import QColor, QPalette, QResizeEvent, QTextOption
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 
@@ -20,6 +20,7 @@ class WrappingText(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._html = ""
+        self._heights: dict[int, int] = {}  # width -> height, for the text shown
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setReadOnly(True)
         self.setOpenLinks(False)
@@ -27,8 +28,11 @@ class WrappingText(QTextBrowser):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.viewport().setAutoFillBackground(False)
-        self.setBackgroundRole(QPalette.ColorRole.Window)
+        # No background of its own, like a label's (through the palette: asking for the
+        # viewport costs a noticeable moment the first time, at start-up).
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(Qt.GlobalColor.transparent))
+        self.setPalette(palette)
         self.document().setDocumentMargin(0)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         policy.setHeightForWidth(True)
@@ -39,6 +43,7 @@ class WrappingText(QTextBrowser):
         if html == self._html:
             return
         self._html = html
+        self._heights = {}
         self.setHtml(html)
         self.updateGeometry()
 
@@ -52,9 +57,12 @@ class WrappingText(QTextBrowser):
 
     def heightForWidth(self, width: int) -> int:
         """The height the text needs at `width`."""
-        document = self.document().clone()
-        document.setTextWidth(max(1, width))
-        return max(self.fontMetrics().height(), int(document.size().height() + 0.999))
+        if width not in self._heights:
+            document = self.document().clone()
+            document.setTextWidth(max(1, width))
+            height = int(document.size().height() + 0.999)
+            self._heights[width] = max(self.fontMetrics().height(), height)
+        return self._heights[width]
 
     def sizeHint(self) -> QSize:
         """As wide as a short paragraph; as tall as the text at the current width."""
