@@ -39,6 +39,13 @@ def _grouped(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(grouped.items()))
 
 
+def _listing(counts: Counter[str]) -> Counter[str]:
+    """The requests that list and watch, without the storefront probes' port-forwards."""
+    return Counter(
+        {k: n for k, n in counts.items() if not k.split("?", 1)[0].endswith("/portforward")}
+    )
+
+
 def measure(sim: Simulator, service: StoreService, stores: int, refreshes: int) -> dict[str, Any]:
     """Requests and time of list_stores(), and the monitor's start and idle cost."""
     sim.reset_request_counts()
@@ -46,10 +53,8 @@ def measure(sim: Simulator, service: StoreService, stores: int, refreshes: int) 
     counts = sim.request_counts()
     # Each Ready store's storefront is asked once, through its port-forward (the path a
     # shopper takes): counted apart from the listing, which must not grow with the stores.
-    probes = sum(n for key, n in counts.items() if key.split("?", 1)[0].endswith("/portforward"))
-    per_refresh = Counter(
-        {k: n for k, n in counts.items() if not k.split("?", 1)[0].endswith("/portforward")}
-    )
+    per_refresh = _listing(counts)
+    probes = sum(counts.values()) - sum(per_refresh.values())
     if len(records) != stores:
         raise RuntimeError(f"listed {len(records)} stores, expected {stores}")
     walls, cpus = [], []
@@ -61,10 +66,10 @@ def measure(sim: Simulator, service: StoreService, stores: int, refreshes: int) 
     sim.reset_request_counts()
     with Follower(service):
         time.sleep(WATCHES_OPEN)
-        started = sim.request_counts()
+        started = _listing(sim.request_counts())
         sim.reset_request_counts()
         time.sleep(IDLE)
-        idle = sim.request_counts()
+        idle = _listing(sim.request_counts())
     return {
         "stores": stores,
         "requests_per_refresh": sum(per_refresh.values()),

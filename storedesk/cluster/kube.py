@@ -129,6 +129,14 @@ class KubeClient:
                 f"{method} {path}: the cluster's answer is not JSON ({len(data)} bytes)"
             ) from None
 
+    def text(
+        self, path: str, *, query: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> str:
+        """A GET whose answer is text, not JSON (a container's log); failures as request()'s."""
+        timeout = timeout or self.request_timeout
+        response = self._send("GET", path, query, None, JSON, "text/plain", timeout)
+        return self._body(response, timeout).decode("utf-8", "replace")
+
     def _body(self, response: Any, timeout: float | tuple[float, float]) -> bytes:
         # The body arrives after the status line: the connection can still drop here.
         import urllib3

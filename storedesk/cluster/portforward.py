@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import threading
+import weakref
 from typing import Any
 
 from storedesk.cluster.kube import KubeClient
@@ -50,10 +51,7 @@ def open_stream(
     from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import portforward
 
-    # A client of its own: the kubernetes client's stream() swaps its ApiClient's request
-    # method for a WebSocket one while it connects, which would turn every other thread's
-    # request on a shared client into a port-forward ("Missing required parameter ports").
-    api = CoreV1Api(ApiClient(kube.api_client.configuration))
+    api = CoreV1Api(_own_client(kube, ApiClient))
     box: dict[str, Any] = {}
 
     def connect() -> None:
@@ -96,6 +94,23 @@ def open_stream(
             hint="check that the cluster is running and reachable",
         ) from None
     return PodStream(box["forward"], port, pod)
+
+
+_clients = threading.local()
+
+
+def _own_client(kube: KubeClient, make: Any) -> Any:
+    """This thread's ApiClient for port-forwards to `kube`'s cluster. Not the shared one:
+    the kubernetes client's stream() swaps its ApiClient's request method for a WebSocket
+    one while it connects, which would turn every other thread's request on a shared
+    client into a port-forward ("Missing required parameter ports"). One per thread, kept:
+    a probe every minute per store need not build a client each time."""
+    if not hasattr(_clients, "by_kube"):
+        _clients.by_kube = weakref.WeakKeyDictionary()
+    mine: weakref.WeakKeyDictionary[KubeClient, Any] = _clients.by_kube
+    if kube not in mine:
+        mine[kube] = make(kube.api_client.configuration)
+    return mine[kube]
 
 
 def _status_message(body: Any) -> str:

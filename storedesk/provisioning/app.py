@@ -16,11 +16,17 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from storedesk.cluster.kubeconfig import ContextInfo, list_contexts, resolve_target
+from storedesk.cluster.kubeconfig import ContextInfo
 from storedesk.domain.models import Phase, StoreRecord, StoreStatus, store_namespace
-from storedesk.provisioning.engines import engines
-from storedesk.provisioning.service import Settings, StoreService
+
+if TYPE_CHECKING:
+    from storedesk.provisioning.service import StoreService
+
+# The window imports this module before it shows: what it needs of the engine (the
+# service, the kubernetes client, helm, the keyring) is imported when first used, on a
+# worker, so the window opens as fast as before.
 
 __all__ = ["ContextInfo", "CreateQueue", "connect", "contexts", "pending_record"]
 
@@ -32,6 +38,8 @@ CREATES_AT_ONCE = 4
 
 def contexts(kubeconfig: str | None, env: Mapping[str, str] = os.environ) -> list[ContextInfo]:
     """The contexts of the kubeconfig (`--kubeconfig`, KUBECONFIG merged, or the default)."""
+    from storedesk.cluster.kubeconfig import list_contexts
+
     return list_contexts(kubeconfig, env)
 
 
@@ -45,6 +53,9 @@ def connect(
 ) -> StoreService:
     """A StoreService for `context` of `kubeconfig` (the current context when None).
     Reads files only; the cluster is asked nothing until the service is used."""
+    from storedesk.cluster.kubeconfig import resolve_target
+    from storedesk.provisioning.service import Settings, StoreService
+
     target = resolve_target(kubeconfig, context, env)
     settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
     if timeout is not None:
@@ -93,6 +104,8 @@ class CreateQueue:
 
 def pending_record(name: str, engine: str, options: Mapping[str, object]) -> StoreRecord:
     """The row a create shows before the cluster lists the store."""
+    from storedesk.provisioning.engines import engines
+
     chosen = engines().get(engine)
     return StoreRecord(
         name=name,

@@ -49,11 +49,12 @@ from storedesk.provisioning.credentials import MESSAGES, Found
 from storedesk.provisioning.engines import chart_path, engines
 from storedesk.provisioning.events import Outcome
 from storedesk.provisioning.failfast import FailFast
-from storedesk.provisioning.ingress_detect import ControllerPlacement, detect
 from storedesk.provisioning.locks import Lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
+from storedesk.provisioning.reachability import warm_up_probes
 
 if TYPE_CHECKING:
+    from storedesk.provisioning.ingress_detect import ControllerPlacement
     from storedesk.provisioning.service import StoreService
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -153,6 +154,8 @@ class Create:
                     deadline = time.monotonic() + timeout
                     secrets = credentials.secrets()
                     fresh = existing is None  # a namespace made just now holds no release
+                    if wait:
+                        warm_up_probes()  # while helm runs: the wait's probe finds it ready
                     take_back = False  # fields changed by hand, which the chart sets
                     while True:
                         try:
@@ -237,6 +240,9 @@ class Create:
         return options
 
     def _placement(self, engine: Engine, options: dict[str, Any]) -> ControllerPlacement | None:
+        # Imported here: only a store served through an ingress controller needs it.
+        from storedesk.provisioning.ingress_detect import detect
+
         """Where the controller serving the store runs, for a chart that takes it (so its
         network policy admits that controller and nothing else); None when not asked or
         not to be read (the chart then keeps its default)."""

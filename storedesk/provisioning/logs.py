@@ -81,17 +81,11 @@ def read_log(service: StoreService, request: LogRequest) -> PodLog:
         "tailLines": str(tail),
         "previous": "true" if request.previous else None,
     }
-    kube = service.kube
     try:
-        # Logs are text, not JSON: the client's request() would refuse them. Its sender
-        # still translates every failure (unreachable, 403, 404, 400) into our errors.
-        response = kube._send(
-            "GET", path, query, None, "application/json", "text/plain", LOG_TIMEOUT
-        )
-        data = kube._body(response, LOG_TIMEOUT)
+        text = service.kube.text(path, query=query, timeout=LOG_TIMEOUT)
     except (OperationFailed, Forbidden) as e:
         return PodLog(request, "", problem=_refusal(e.message), read_at=datetime.now(UTC))
-    return PodLog(request, data.decode("utf-8", "replace"), read_at=datetime.now(UTC))
+    return PodLog(request, text, read_at=datetime.now(UTC))
 
 
 def _refusal(message: str) -> str:

@@ -31,6 +31,17 @@ RETRY_AFTER = 5.0  # seconds before a store that did not answer is asked again
 PROBES_AT_ONCE = 4
 
 
+def warm_up_probes() -> None:
+    """Import what a probe through a port-forward needs (the kubernetes client's stream
+    and WebSocket modules take about half a second) on a thread of its own, while something
+    slower (helm) runs: the first probe then starts at once."""
+
+    def load() -> None:
+        import kubernetes.stream  # noqa: F401
+
+    threading.Thread(target=load, name="probe-warm-up", daemon=True).start()
+
+
 Target = tuple[StoreRecord, Sequence[PodFact]]  # a store and the pods the cluster lists
 
 
@@ -66,11 +77,17 @@ class Reachability:
     def probe_now(self, targets: Iterable[Target]) -> None:
         """Ask every store that wants it, all at once, and wait (bounded by the probes'
         own deadlines): how the CLI sees reachability."""
-        wanted = [(r, pods) for r, pods in targets if wants_probe(r)]
+        # A store probed moments ago (a wait that just saw it answer) is not asked again.
+        wanted = [(r, pods) for r, pods in targets if wants_probe(r) and self._due(r)]
         found = self._pool.map(lambda target: self._probe(*target), wanted)
         for (record, _), fact in zip(wanted, found, strict=True):
             with self._lock:
                 self._facts[record.name] = (time.monotonic(), fact)
+
+    def _due(self, record: StoreRecord) -> bool:
+        with self._lock:
+            known = self._facts.get(record.name)
+        return known is None or known[1].url != record.url or _stale(known[0], known[1])
 
     def close(self) -> None:
         """Stop probing (a running probe ends by its own deadline)."""

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, Signal
 
 from storedesk.domain.models import ReleaseInfo, StoreRecord
 from storedesk.provisioning.app import CreateQueue, pending_record
-from storedesk.provisioning.forwards import ForwardState
 from storedesk.ui.clipboard import CLEAR_AFTER_MS, SecretClipboard
 from storedesk.ui.new_store_dialog import NewStore
 from storedesk.ui.session import ClusterSession
@@ -26,6 +25,7 @@ from storedesk.ui.workers import Job, TaskRunner
 
 if TYPE_CHECKING:
     from storedesk.domain.credentials import Credentials
+    from storedesk.provisioning.forwards import ForwardState
     from storedesk.provisioning.logs import LogRequest, PodLog
     from storedesk.provisioning.service import StoreDetails, StoreService
     from storedesk.provisioning.upgrades import Upgrade
