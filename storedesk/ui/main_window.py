@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
             self._update_actions,
         )
         self._upgrades_looked: tuple[int, float] | None = None  # (generation, when)
+        self._forwarded_at_start: int | None = None  # the generation whose forwards started
         self._fitted = False
         self._build()
         self._connect()
@@ -200,6 +201,14 @@ class MainWindow(QMainWindow):
         cluster_menu.addAction(a.refresh)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(a.filter)
+        self.forward_at_start = view_menu.addAction("&Forward every Ready store at start")
+        self.forward_at_start.setCheckable(True)
+        self.forward_at_start.setChecked(self.settings.forward_at_start())
+        self.forward_at_start.setToolTip(
+            "Start the port-forward of every Ready store served through one as soon as its "
+            "cluster is selected, not only when you open it"
+        )
+        self.forward_at_start.toggled.connect(self.settings.set_forward_at_start)
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_group = QActionGroup(self)
         for theme in THEMES:
@@ -652,6 +661,12 @@ class MainWindow(QMainWindow):
 
     def _records_arrived(self, records: tuple[StoreRecord, ...]) -> None:
         generation = self.session.generation
+        if self.forward_at_start.isChecked() and self._forwarded_at_start != generation:
+            ready = [r for r in records if r.forwarded and r.status.phase == Phase.READY]
+            if ready:  # once per selected cluster: later stores start when opened
+                self._forwarded_at_start = generation
+                for record in ready:
+                    self.operations.forward(record.name, lambda _state: None)
         if self._upgrades_looked is None or self._upgrades_looked[0] != generation:
             self._look_for_upgrades(list(records))
         self._update_empty_state()

@@ -82,6 +82,14 @@ class UiSettings:
         """Remember the colour scheme."""
         self._settings.setValue("view/theme", theme)
 
+    def forward_at_start(self) -> bool:
+        """Whether every Ready port-forwarded store's forward starts when its cluster does."""
+        return str(self._settings.value("access/forward_at_start", "false")) == "true"
+
+    def set_forward_at_start(self, on: bool) -> None:
+        """Remember the choice."""
+        self._settings.setValue("access/forward_at_start", "true" if on else "false")
+
     def sync(self) -> None:
         """Write to disk now."""
         self._settings.sync()

@@ -92,3 +92,29 @@ def test_demo_stores_open_through_the_forward_and_through_the_demos_own_ingress(
         status, body, url = fetch_opened(browser)
         assert url == record(window, name).url
         assert status == 200 and b'content="WooCommerce' in body
+
+
+def test_a_setting_starts_every_ready_stores_forward_with_the_cluster(
+    qtbot, sim, open_window, ui_settings, tmp_path: Path
+) -> None:
+    from tests.integration.engine_support import service_for
+    from tests.support import helm_binary
+
+    made = service_for(sim, helm_binary("4"), tmp_path / "other")
+    made.create("early", wait=True, use_keyring=False)
+    made.forwards.stop_all()
+    ui_settings.set_forward_at_start(True)
+    window = open_window(sim.kubeconfig, sim.context)
+    assert window.forward_at_start.isChecked()
+    qtbot.waitUntil(
+        lambda: (
+            window.session.service is not None
+            and any(s.store == "early" for s in window.session.service.forwards.states())
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    state = next(s for s in window.session.service.forwards.states() if s.store == "early")
+    conn = http.client.HTTPConnection("127.0.0.1", state.port, timeout=15)
+    conn.request("GET", "/", headers={"Host": f"early.localhost:{state.port}"})
+    assert conn.getresponse().status == 200
+    conn.close()
