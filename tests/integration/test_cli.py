@@ -77,6 +77,7 @@ def test_happy_path_json_outputs(sim, tmp_path: Path) -> None:
         "release_status",
         "access",
         "reachable",
+        "links",
     }
     hidden = json.loads(storedesk(sim, "credentials", name, "-o", "json", data_dir=tmp_path).stdout)
     assert hidden["admin_password"] == "********"
@@ -309,9 +310,10 @@ def test_list_costs_the_same_api_calls_for_one_or_three_stores(sim, tmp_path: Pa
     names = [unique_store() for _ in range(3)]
 
     def listing_and_probes() -> tuple[int, int]:
-        """(requests that list, port-forwards that probe a storefront)."""
+        """(requests that list, port-forwards that probe a storefront), as a new
+        `storedesk list` sees them (nothing probed yet in its process)."""
         sim.reset_request_counts()
-        service.list_stores()
+        service_for(sim, HELM4, tmp_path).list_stores()
         counts = sim.request_counts()
         probes = sum(n for key, n in counts.items() if key.endswith("/portforward"))
         return sum(counts.values()) - probes, probes
