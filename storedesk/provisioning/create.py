@@ -93,11 +93,13 @@ class Create:
             self.service.settings.data_dir, self.service.target.context, name, OperationKind.CREATE
         ):
             existing = self.service.kube.get(NAMESPACES, ns_name)
-            self.service._check_ownership(existing, name, asked.name if asked else None)
+            self.service.check_ownership(existing, name, asked.name if asked else None)
             # An existing store keeps its engine, and the options it was made with unless
             # told otherwise.
             chosen = (
-                self.service._engine_labelled(existing) if existing else asked or engines().default
+                self.service.engine_of_namespace(existing)
+                if existing
+                else asked or engines().default
             )
             chart = chart_path(chosen)
             timeout = self.service.timeout(chosen, given=given)
@@ -206,7 +208,7 @@ class Create:
                         except HelmTimeout as e:
                             raise self._with_last_events(e, ns_name) from None
                     if wait:
-                        self.service._wait_ready(op, name, timeout)
+                        self.service.wait_ready(op, name, timeout)
             finally:
                 lease.release()
         return self.service.get_store(name)

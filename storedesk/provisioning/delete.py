@@ -80,7 +80,7 @@ class Delete:
             # An entry of Storedesk 0.1 that this cluster confirms moves to this cluster's
             # name now, so that forgetting the store later removes it too.
             with contextlib.suppress(StoredeskError):
-                engine = self.service._engine_labelled(namespace)
+                engine = self.service.engine_of_namespace(namespace)
                 truth = self.service.store_credentials.in_cluster(name, engine)
                 if truth is not None:
                     self.service.store_credentials.adopt_legacy(key, truth, engine)

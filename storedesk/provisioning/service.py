@@ -264,9 +264,10 @@ class StoreService:
                 hint="see which stores there are",
                 next_steps=(NextStep.LIST_STORES,),
             )
-        return self._engine_labelled(namespace)
+        return self.engine_of_namespace(namespace)
 
-    def _engine_labelled(self, namespace: dict) -> Engine:
+    def engine_of_namespace(self, namespace: dict) -> Engine:
+        """The engine a store namespace's label names (InvalidInput if this has none)."""
         label = (namespace["metadata"].get("labels") or {}).get(ENGINE_LABEL, "")
         try:
             return engines().get(label)
@@ -327,7 +328,9 @@ class StoreService:
         now: the saved passwords of stores deleted without waiting, once they are gone."""
         Delete(self).finish({record.name for record in present})
 
-    def _check_ownership(self, namespace: dict | None, store: str, engine: str | None) -> None:
+    def check_ownership(self, namespace: dict | None, store: str, engine: str | None) -> None:
+        """Refuse a namespace that is not Storedesk's, is being deleted, or has another
+        engine than `engine` (None: any)."""
         if namespace is None:
             return
         ns_name = namespace["metadata"]["name"]
@@ -349,7 +352,9 @@ class StoreService:
                 hint="delete it first, or choose another name",
             )
 
-    def _wait_ready(self, op: Operation, name: str, timeout: float) -> None:
+    def wait_ready(self, op: Operation, name: str, timeout: float) -> None:
+        """Until the store is Ready (its shop answers), within `timeout`; a store that
+        fails, or runs without answering past UNREACHABLE_GRACE, ends the wait."""
         with op.step("wait", "store is Ready") as step:
             deadline = time.monotonic() + timeout
             running_since: float | None = None
@@ -430,7 +435,7 @@ class StoreService:
             )
         with local_lock(self.settings.data_dir, self.target.context, name, OperationKind.ROLLBACK):
             namespace = self.kube.get(NAMESPACES, ns_name)
-            self._check_ownership(namespace, name, None)  # any engine: it is the store's
+            self.check_ownership(namespace, name, None)  # any engine: it is the store's
             if namespace is None:
                 raise StoreNotFound(f"no store '{name}' on context '{self.target.context}'")
             lease = Lease(self.kube, ns_name, OperationKind.ROLLBACK)
@@ -441,7 +446,7 @@ class StoreService:
                     with op.step("helm", f"rolled back from revision {current} to {target}"):
                         self.helm.rollback(name, ns_name, target, wait=False, timeout=timeout)
                     if wait:
-                        self._wait_ready(op, name, timeout)
+                        self.wait_ready(op, name, timeout)
             finally:
                 lease.release()
         return self.get_store(name)
