@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreService
 
 EXIT_INTERRUPTED = 130
+FORWARD_CHECK_EVERY = 0.5  # seconds between looks at a foreground forward's problems
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -694,9 +696,21 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def _wait_until_interrupted(service: StoreService) -> None:
-    """Keep the forwards running until Ctrl+C (or SIGTERM/SIGHUP), then stop them."""
+    """Keep the forwards running until Ctrl+C (or SIGTERM/SIGHUP), saying on stderr when
+    one runs into a problem and when it forwards again; then stop them. Ctrl+C is how a
+    foreground forward ends, as `kubectl port-forward`'s does: not a failure."""
+    said: dict[str, str | None] = {}
     try:
-        threading.Event().wait()
+        while True:
+            time.sleep(FORWARD_CHECK_EVERY)
+            for state in service.forwards.states():
+                if state.problem == said.get(state.store):
+                    continue
+                now = state.problem or "forwarding again"
+                print(f"storedesk: forward {state.store}: {now}", file=sys.stderr, flush=True)
+                said[state.store] = state.problem
+    except KeyboardInterrupt:
+        print("storedesk: forwarding stopped", file=sys.stderr, flush=True)
     finally:
         service.forwards.stop_all()
 

@@ -180,16 +180,15 @@ def pod_requests(pod: Obj) -> Resources:
 def requested_on(kube: KubeClient, node_names: Iterable[str]) -> Resources:
     """What the unfinished pods bound to `node_names` request, summed."""
     names = set(node_names)
-    items, _ = kube.list(PODS)
-    return sum(
-        (
-            pod_requests(p)
-            for p in items
-            if p.get("spec", {}).get("nodeName") in names
-            and p.get("status", {}).get("phase") not in _FINISHED
-        ),
-        Resources(),
-    )
+
+    def counted(pod: Obj) -> Resources:
+        bound = pod.get("spec", {}).get("nodeName") in names
+        running = pod.get("status", {}).get("phase") not in _FINISHED
+        return pod_requests(pod) if bound and running else Resources()
+
+    # Every pod of the cluster: each is summed as it is read, not kept.
+    requests, _ = kube.list(PODS, each=counted)
+    return sum(requests, Resources())
 
 
 # -- storage and ingress -------------------------------------------------------------------------

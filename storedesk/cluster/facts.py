@@ -149,6 +149,14 @@ def job_fact(job: Obj) -> JobFact | None:
     )
 
 
+def release_record(secret: Obj) -> Obj:
+    """What release_facts() reads of a helm release Secret's metadata (not its
+    managedFields and the rest, which would be kept for every revision of every store)."""
+    meta = secret.get("metadata", {})
+    kept = ("name", "namespace", "labels", "creationTimestamp")
+    return {"metadata": {k: meta[k] for k in kept if k in meta}}
+
+
 def release_facts(secrets: Iterable[Obj]) -> dict[tuple[str, str], ReleaseFact]:
     """The newest revision of every helm release, from its storage Secrets' metadata.
 

@@ -96,6 +96,11 @@ NOT_REACHABLE = "not reachable from this machine"
 CHECKING = "checking that the storefront answers"
 
 
+def awaits_probe(status: StoreStatus) -> bool:
+    """A Ready store's placeholder while its storefront is asked: not a status of its own."""
+    return status.phase == Phase.PROVISIONING and status.detail == CHECKING
+
+
 def with_reachability(
     status: StoreStatus, fact: ReachFact | None, *, forwarded: bool
 ) -> StoreStatus:

@@ -24,7 +24,13 @@ from storedesk.cluster.kube import PODS, SERVICES, KubeClient
 from storedesk.cluster.portforward import open_stream
 from storedesk.domain.engines import Engine
 from storedesk.domain.models import store_namespace
-from storedesk.errors import DataDirUnavailable, InvalidInput, OperationFailed, StoredeskError
+from storedesk.errors import (
+    ClusterUnreachable,
+    DataDirUnavailable,
+    InvalidInput,
+    OperationFailed,
+    StoredeskError,
+)
 
 if TYPE_CHECKING:
     from storedesk.provisioning.service import StoreService
@@ -90,12 +96,22 @@ class PortBook:
 
 def port_is_free(port: int) -> bool:
     """True when nothing listens on 127.0.0.1:`port`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with _tcp_socket() as probe:
         try:
             probe.bind((LOOPBACK, port))
         except OSError:
             return False
     return True
+
+
+def _tcp_socket() -> socket.socket:
+    """A TCP socket for a listener. With SO_REUSEADDR (not on Windows, where it would let
+    two programs share a port): connections this forward closed linger in TIME_WAIT for a
+    minute, and without it a restarted app would find its own store's port "busy"."""
+    made = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if os.name != "nt":
+        made.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return made
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,7 @@ class Forward:
         self.connections = 0
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener = _tcp_socket()
         try:
             self._listener.bind((LOOPBACK, port))
         except OSError as e:
@@ -234,36 +250,52 @@ class Forward:
             return
         self.problem = None
         try:
-            sent = _pump(client, stream.socket)
+            sent, pod_ended = _pump(client, stream.socket)
             said = stream.error()
             if said:
                 self.problem = f"pod {pod}: {said}"
-                if not sent:
-                    _answer(client, 502, self.problem)
+            elif pod_ended:
+                self.problem = self._cluster_gone()
+            if self.problem and not sent:
+                _answer(client, 502, self.problem)
         finally:
             stream.close()
 
+    def _cluster_gone(self) -> str | None:
+        """Why the pod's side of a stream ended, if the cluster went away (None when it
+        still answers: the pod closed the connection, as web servers do)."""
+        # The WebSocket ends the same way whether the pod closed the connection or the API
+        # server vanished; only asking the cluster tells them apart.
+        try:
+            self.kube.version()
+        except ClusterUnreachable as e:
+            return f"the cluster went away in the middle of a connection: {e.message}"
+        except StoredeskError:
+            return None  # it answers, if not happily: the stream's end was the pod's
+        return None
 
-def _pump(client: socket.socket, pod: socket.socket) -> bool:
-    """Copy bytes both ways until either side closes; True if the pod sent anything."""
+
+def _pump(client: socket.socket, pod: socket.socket) -> tuple[bool, bool]:
+    """Copy bytes both ways until either side closes: (the pod sent anything, the pod's
+    side was the one that ended)."""
     sent = False
     ends = [client, pod]
     while True:
         readable, _, _ = select.select(ends, [], [], 300)
         if not readable:
-            return sent  # idle for 5 minutes: a browser keeps no connection that long
+            return sent, False  # idle for 5 minutes: a browser keeps no connection that long
         for end in readable:
+            other = pod if end is client else client
             try:
                 data = end.recv(CHUNK)
             except OSError:
-                return sent
+                return sent, end is pod
             if not data:
-                return sent
-            other = pod if end is client else client
+                return sent, end is pod
             try:
                 other.sendall(data)
             except OSError:
-                return sent
+                return sent, other is pod
             sent = sent or end is pod
 
 

@@ -62,7 +62,7 @@ _CONVERT: dict[str, Callable[[Obj], Any]] = {
     "namespaces": convert.namespace_fact,
     "pods": convert.pod_fact,
     "jobs": convert.job_fact,
-    "releases": lambda obj: obj,  # reduced per release in release_facts()
+    "releases": convert.release_record,  # reduced per release in release_facts()
     "events": convert.event_fact,
 }
 
@@ -82,6 +82,20 @@ def scoped(feed: Feed, store: str) -> Feed:
     )
 
 
+Keyed = tuple[tuple[str, str], Any]  # ((namespace, name), the object's fact or None)
+
+
+def digest(key: str) -> Callable[[Obj], Keyed]:
+    """How one feed's objects become what the cache keeps."""
+    convert_one = _CONVERT[key]
+
+    def keyed(obj: Obj) -> Keyed:
+        meta = obj.get("metadata", {})
+        return (meta.get("namespace", ""), meta.get("name", "")), convert_one(obj)
+
+    return keyed
+
+
 class FactsCache:
     """The converted objects of every feed, keyed by (namespace, name)."""
 
@@ -89,33 +103,22 @@ class FactsCache:
         self._items: dict[str, dict[tuple[str, str], Any]] = {f.key: {} for f in FEEDS}
         self.versions: dict[str, str] = {}
 
-    def replace(self, key: str, objects: Iterable[Obj], resource_version: str) -> None:
-        """Take a fresh list of one feed."""
-        self._items[key] = {}
-        for obj in objects:
-            self._put(key, obj)
+    def replace(self, key: str, listed: Iterable[Keyed], resource_version: str) -> None:
+        """Take a fresh list of one feed, as digest() made it."""
+        self._items[key] = {ident: fact for ident, fact in listed if fact is not None}
         self.versions[key] = resource_version
 
     def apply(self, key: str, event_type: str, obj: Obj) -> str | None:
         """Apply one watch event; returns the namespace it touched."""
-        meta = obj.get("metadata", {})
-        ident = (meta.get("namespace", ""), meta.get("name", ""))
-        if event_type == "DELETED":
-            self._items[key].pop(ident, None)
-        else:
-            self._put(key, obj)
-        if meta.get("resourceVersion"):
-            self.versions[key] = meta["resourceVersion"]
-        return ident[0] or ident[1]
-
-    def _put(self, key: str, obj: Obj) -> None:
-        meta = obj.get("metadata", {})
-        fact = _CONVERT[key](obj)
-        ident = (meta.get("namespace", ""), meta.get("name", ""))
-        if fact is None:
+        ident, fact = digest(key)(obj)
+        if event_type == "DELETED" or fact is None:
             self._items[key].pop(ident, None)
         else:
             self._items[key][ident] = fact
+        version = obj.get("metadata", {}).get("resourceVersion")
+        if version:
+            self.versions[key] = version
+        return ident[0] or ident[1]
 
     def facts(self) -> ClusterFacts:
         """Facts grouped by namespace."""
@@ -154,6 +157,7 @@ def collect(kube: KubeClient, store: str | None = None) -> FactsCache:
             label_selector=chosen.label_selector,
             field_selector=chosen.field_selector,
             metadata_only=chosen.metadata_only,
+            each=digest(feed.key),
         )
         cache.replace(feed.key, items, version)
     return cache

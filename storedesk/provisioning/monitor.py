@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storedesk.domain.models import OperationKind, Phase, StoreRecord, StoreStatus
+from storedesk.domain.reach import awaits_probe
 from storedesk.errors import StoredeskError
 from storedesk.provisioning import inventory
 from storedesk.provisioning.events import LogEntry, Outcome, now
-from storedesk.provisioning.inventory import FEEDS, FactsCache, Feed
+from storedesk.provisioning.inventory import FEEDS, FactsCache, Feed, digest
 from storedesk.provisioning.reachability import Reachability
 from storedesk.provisioning.service import ClusterInfo, StoreService
 
@@ -80,6 +81,7 @@ class StatusMonitor:
         self._responses_lock = threading.Lock()
         self._generation: object = None  # the current connected period
         self._records: tuple[StoreRecord, ...] = ()
+        self._settled: dict[str, StoreStatus] = {}  # each store's last status, not awaiting a probe
         self._cluster: ClusterInfo | None = None
         # A probe that sees a storefront change asks for the records to be derived again.
         self._reach = Reachability(service, on_change=self.rederive)
@@ -140,8 +142,12 @@ class StatusMonitor:
                 self._cut_watches()
                 return  # run() lists and watches again
             if kind == "rederive":
-                self._publish_facts(cache)
-                dirty, last_derive = False, time.monotonic()
+                # Probes end in bursts (200 stores at start): one snapshot per DEBOUNCE.
+                if time.monotonic() - last_derive > DEBOUNCE:
+                    self._publish_facts(cache)
+                    dirty, last_derive = False, time.monotonic()
+                else:
+                    dirty = True
                 continue
             if gen is not generation:
                 continue  # from a watch of an earlier period
@@ -163,6 +169,7 @@ class StatusMonitor:
             label_selector=feed.label_selector,
             field_selector=feed.field_selector,
             metadata_only=feed.metadata_only,
+            each=digest(feed.key),
         )
         cache.replace(feed.key, items, version)
         self._start_watch(feed, version, generation)
@@ -228,11 +235,14 @@ class StatusMonitor:
         self._publish(reachable=True, error=None)
 
     def _log_changes(self, records: list[StoreRecord]) -> None:
-        """Write each store's status changes to its event log (not the first look)."""
-        before = {r.name: r.status for r in self._records}
+        """Write each store's status changes to its event log (not the first look, and not
+        the moment of asking its storefront: at start every Ready store is asked once)."""
         for record in records:
-            old = before.get(record.name)
             new = record.status
+            if awaits_probe(new):
+                continue
+            old = self._settled.get(record.name)
+            self._settled[record.name] = new
             if old is None or (old.phase, old.reason) == (new.phase, new.reason):
                 continue
             self.service.log.append(
@@ -245,6 +255,8 @@ class StatusMonitor:
                     f"{_describe(old)} -> {_describe(new)}",
                 )
             )
+        for gone in self._settled.keys() - {r.name for r in records}:
+            del self._settled[gone]
 
     def _publish(self, *, reachable: bool, error: str | None) -> None:
         records = self._records if reachable else tuple(unknown(r, error) for r in self._records)

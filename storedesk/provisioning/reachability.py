@@ -54,6 +54,7 @@ class Reachability:
         self._facts: dict[str, tuple[float, ReachFact]] = {}
         self._probing: set[str] = set()
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)  # a probe ended
         self._pool = ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="reach")
 
     def fact(self, record: StoreRecord, pods: Sequence[PodFact] = ()) -> ReachFact | None:
@@ -93,15 +94,29 @@ class Reachability:
         """Stop probing (a running probe ends by its own deadline)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def pause(self, name: str, seconds: float) -> None:
+        """Sleep `seconds`, or less: until a probe of store `name` running now ends (a
+        wait for Ready learns the answer the moment it is known, not a poll later)."""
+        with self._settled:
+            if name in self._probing:
+                self._settled.wait_for(lambda: name not in self._probing, seconds)
+                return
+        time.sleep(seconds)
+
     def _run(self, record: StoreRecord, pods: Sequence[PodFact]) -> None:
+        found: ReachFact | None = None
+        before = None
         try:
             found = self._probe(record, pods)
         finally:
-            with self._lock:
+            with self._settled:
+                # The fact is stored before the store stops counting as probed: whoever
+                # wakes on the end of the probe finds its answer.
+                if found is not None:
+                    before = self._facts.get(record.name)
+                    self._facts[record.name] = (time.monotonic(), found)
                 self._probing.discard(record.name)
-        with self._lock:
-            before = self._facts.get(record.name)
-            self._facts[record.name] = (time.monotonic(), found)
+                self._settled.notify_all()
         if self.on_change is not None and (before is None or before[1].seen != found.seen):
             self.on_change()
 

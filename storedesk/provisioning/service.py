@@ -389,7 +389,7 @@ class StoreService:
                         hint="its status shows why",
                         next_steps=(NextStep.SHOW_STATUS,),
                     )
-                time.sleep(POLL_EVERY)
+                self.reachability.pause(name, POLL_EVERY)
 
     # -- history and rollback ----------------------------------------------------------------
 

@@ -204,6 +204,28 @@ def test_outage_mid_create_shows_unknown_then_converges(sim, tmp_path: Path, sto
     assert changes and changes[-1].endswith("-> Ready")  # the monitor logged what it saw
 
 
+def test_opening_the_window_again_logs_no_status_change_of_a_ready_store(
+    sim, tmp_path: Path, store: str
+) -> None:
+    service = service_for(sim, helm_binary("4"), tmp_path)
+    service.create(store, wait=True)
+    logged = [e.message for e in service.events(store) if e.step == "status"]
+    snapshots: list[Snapshot] = []
+    # A fresh monitor is the window opening: each Ready store's storefront is asked once
+    # more, which is no change of the store's status and no line in its event log.
+    monitor = StatusMonitor(service_for(sim, helm_binary("4"), tmp_path), snapshots.append)
+    threading.Thread(target=monitor.run, daemon=True).start()
+    _wait_for(
+        lambda: (
+            snapshots
+            and snapshots[-1].records
+            and snapshots[-1].records[0].status.phase == Phase.READY
+        )
+    )
+    monitor.stop()
+    assert [e.message for e in service.events(store) if e.step == "status"] == logged
+
+
 def test_helm_timeout_names_the_latest_pod_events(tmp_path: Path, store: str) -> None:
     # A slow cluster: nothing fails, the setup Job is simply not done within helm's timeout.
     with Simulator(ready_delay=30) as slow:

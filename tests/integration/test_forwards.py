@@ -5,7 +5,10 @@ several stores at once, a busy port moved and remembered, and errors a user unde
 from __future__ import annotations
 
 import http.client
+import queue
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -14,7 +17,8 @@ import pytest
 
 from storedesk.domain.models import Phase
 from storedesk.errors import OperationFailed
-from storedesk.provisioning.forwards import LOOPBACK, PortBook
+from storedesk.provisioning.forwards import LOOPBACK, PortBook, port_is_free
+from tests.integration.cli_process import cli_env, run_cli, start_cli, wait_for
 from tests.integration.engine_support import service_for, unique_store
 from tests.support import helm_binary, run_tool
 
@@ -93,6 +97,7 @@ def test_a_busy_port_moves_to_the_next_free_one_and_is_remembered(sim, service) 
     first = service.create(name, wait=True, use_keyring=False)
     port = int(first.url.rsplit(":", 1)[1].rstrip("/"))
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
         squatter.bind((LOOPBACK, port))
         squatter.listen()
         # Another program took the store's port: opening it moves the store (its URL and
@@ -146,3 +151,89 @@ def test_every_port_busy_is_said_plainly(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(forwards, "port_is_free", lambda port: False)  # a full machine
     with pytest.raises(OperationFailed, match="every local port from 8780 to 8979 is busy"):
         PortBook(tmp_path).port_for("ctx", "shop")
+
+
+def keep_alive(port: int, host: str) -> http.client.HTTPConnection:
+    """A browser's connection through the forward, its first page read and the connection
+    kept open (the stream to the pod with it)."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=15)
+    conn.request("GET", "/", headers={"Host": f"{host}:{port}"})
+    response = conn.getresponse()
+    assert response.status == 200 and MARKER in response.read()
+    return conn
+
+
+def problem_of(service, name: str) -> str | None:
+    return next(s.problem for s in service.forwards.states() if s.store == name)
+
+
+def test_the_cluster_going_away_mid_stream_is_said_and_the_forward_recovers(sim, service) -> None:
+    name = unique_store()
+    service.create(name, wait=True, use_keyring=False)
+    state = service.forwards.start(name)
+    browser = keep_alive(state.port, f"{name}.localhost")
+    sim.set_outage("refuse")  # the API server dies with the stream open
+    try:
+        for _ in range(100):
+            if problem_of(service, name):
+                break
+            time.sleep(0.05)
+        problem = problem_of(service, name) or ""
+        assert problem.startswith("the cluster went away in the middle of a connection")
+        assert "cannot reach the cluster of context" in problem
+        # A new connection meanwhile gets a page saying why, not a dead socket.
+        status, body = fetch(state.port, f"{name}.localhost")
+        assert status == 503 and b"cannot reach the cluster" in body
+    finally:
+        browser.close()
+        sim.set_outage(None)
+    status, body = fetch(state.port, f"{name}.localhost")
+    assert status == 200 and MARKER in body
+    assert problem_of(service, name) is None
+
+
+def test_a_pod_closing_its_connection_is_no_problem(sim, service) -> None:
+    name = unique_store()
+    service.create(name, wait=True, use_keyring=False)
+    state = service.forwards.start(name)
+    conn = http.client.HTTPConnection(LOOPBACK, state.port, timeout=15)
+    # "Connection: close": the pod's side ends the stream, and the cluster still answers.
+    conn.request("GET", "/", headers={"Host": f"{name}.localhost", "Connection": "close"})
+    assert conn.getresponse().read()
+    conn.close()
+    time.sleep(0.5)
+    assert problem_of(service, name) is None
+
+
+def test_storedesk_forward_serves_says_what_goes_wrong_and_stops_on_ctrl_c(
+    sim, tmp_path: Path
+) -> None:
+    name = unique_store()
+    env = cli_env(tmp_path / "data")
+    created = run_cli(sim, env, "create", name, "--wait", "--no-keyring")
+    assert created.returncode == 0, created.stderr
+    forward = start_cli(sim, env, "forward", name)
+    said: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [said.put(x) for x in forward.stderr], daemon=True).start()
+    try:
+        first = forward.stdout.readline()
+        assert first.startswith(f"forwarding http://{name}.localhost:")
+        port = int(first.split("(127.0.0.1:", 1)[1].split(")", 1)[0])
+        browser = keep_alive(port, f"{name}.localhost")
+        sim.set_outage("refuse")
+        try:
+            line = said.get(timeout=30)
+        finally:
+            browser.close()
+            sim.set_outage(None)
+        assert line.startswith(
+            f"storedesk: forward {name}: the cluster went away in the middle of a connection"
+        )
+        assert fetch(port, f"{name}.localhost")[0] == 200
+        assert said.get(timeout=30) == f"storedesk: forward {name}: forwarding again\n"
+        forward.send_signal(signal.SIGINT)
+        assert forward.wait(timeout=30) == 0
+        assert said.get(timeout=5) == "storedesk: forwarding stopped\n"
+        wait_for(lambda: port_is_free(port), 10, "the port freed")
+    finally:
+        forward.kill()
