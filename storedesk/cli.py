@@ -60,7 +60,7 @@ def _timeout(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="storedesk",
         description="Create, watch and delete shops on a Kubernetes "
@@ -150,9 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", help="the engine whose chart to check against (default: the first)")
     _output(p)
     p = sub.add_parser("sim", help="run the built-in Kubernetes simulator (demo cluster)")
-    from storedesk.provisioning.demo import sim_arguments
+    if "sim" in argv:
+        # Its options come from the simulator's own command line, which costs a twentieth
+        # of a second to import: not paid by every start of the window or the CLI.
+        from storedesk.provisioning.demo import sim_arguments
 
-    sim_arguments(p)
+        sim_arguments(p)
     return parser
 
 
@@ -162,7 +165,8 @@ def _output(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `storedesk` command."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv).parse_args(argv)
     refused = _environment_refusal(args.command)
     if refused is not None:
         return refused
@@ -347,7 +351,7 @@ def check_environment(env: Mapping[str, str]) -> None:
     if env.get("STOREDESK_DATA_DIR"):
         _check_data_dir(env["STOREDESK_DATA_DIR"])
     if env.get("STOREDESK_HELM"):
-        from storedesk.cluster.helm import find_helm
+        from storedesk.cluster.tools import find_helm
 
         find_helm(env)
     from storedesk.provisioning.engines import engine_dirs

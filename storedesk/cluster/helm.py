@@ -35,7 +35,13 @@ from storedesk.cluster.helm_argv import (
     version_argv,
 )
 from storedesk.cluster.kubeconfig import ClusterTarget
-from storedesk.cluster.tools import find_executable, in_background, run_bounded, tool_path
+from storedesk.cluster.tools import (
+    INSTALL_HINT,
+    find_helm,
+    in_background,
+    run_bounded,
+    tool_path,
+)
 from storedesk.domain.limits import parse_helm_concurrency
 from storedesk.domain.models import ReleaseInfo
 from storedesk.errors import (
@@ -51,10 +57,6 @@ from storedesk.errors import (
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = (
-    "install helm 3.14+ or helm 4 (https://helm.sh/docs/intro/install/; `make run` provides "
-    "one), or set STOREDESK_HELM to the helm binary"
-)
 DEFAULT_HELM_CONCURRENCY = 4
 QUERY_TIMEOUT = 90.0  # seconds for status/list/history/get values/version
 _STOP_GRACE = 10.0  # seconds helm gets after SIGTERM to mark the release failed
@@ -686,27 +688,6 @@ def helm_env(base: Mapping[str, str], extra: Mapping[str, str] | None = None) ->
     env.setdefault("HOME", str(Path.home()))
     env["PATH"] = tool_path(base)
     return {**env, **(extra or {})}
-
-
-def find_helm(env: Mapping[str, str] = os.environ, dirs: list[Path] | None = None) -> Path:
-    """The helm binary: STOREDESK_HELM, else the executable search (in `dirs` if given)."""
-    override = env.get("STOREDESK_HELM")
-    if override:
-        path = Path(override).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise HelmUnavailable(
-                f"STOREDESK_HELM={override} is not an executable file",
-                hint="point it at a helm binary, or unset it to search PATH",
-            )
-        return path
-    found = find_executable("helm", dirs, env)
-    if found is None:
-        raise HelmUnavailable(
-            "helm is not installed: it is not on PATH, in the usual install folders, "
-            "or on your login shell's PATH",
-            hint=INSTALL_HINT,
-        )
-    return found
 
 
 def helm_version(path: Path, env: Mapping[str, str] = os.environ) -> HelmVersion:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from storedesk.errors import Cancelled
+from storedesk.errors import Cancelled, HelmUnavailable
 
 # Where package managers and installers put binaries; "~" is the user's home.
 USUAL_DIRS = (
@@ -322,3 +322,30 @@ def run_bounded(
     finally:
         pipes.close()
     return Finished(proc.returncode, _decoded(pipes.stdout), _decoded(pipes.stderr))
+
+
+INSTALL_HINT = (
+    "install helm 3.14+ or helm 4 (https://helm.sh/docs/intro/install/; `make run` provides "
+    "one), or set STOREDESK_HELM to the helm binary"
+)
+
+
+def find_helm(env: Mapping[str, str] = os.environ, dirs: list[Path] | None = None) -> Path:
+    """The helm binary: STOREDESK_HELM, else the executable search (in `dirs` if given)."""
+    override = env.get("STOREDESK_HELM")
+    if override:
+        path = Path(override).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise HelmUnavailable(
+                f"STOREDESK_HELM={override} is not an executable file",
+                hint="point it at a helm binary, or unset it to search PATH",
+            )
+        return path
+    found = find_executable("helm", dirs, env)
+    if found is None:
+        raise HelmUnavailable(
+            "helm is not installed: it is not on PATH, in the usual install folders, "
+            "or on your login shell's PATH",
+            hint=INSTALL_HINT,
+        )
+    return found

@@ -70,7 +70,8 @@ class ClusterCheck(QObject):
         self.reports: dict[ContextChoice, Report] = {}
         self.errors: dict[ContextChoice, str] = {}
         self.running: set[ContextChoice] = set()
-        self.dialog = ClusterCheckDialog(self, parent)
+        self._parent = parent
+        self._dialog: ClusterCheckDialog | None = None
         self.status_button = QToolButton(parent)
         self.status_button.setObjectName("clusterCheckStatus")
         self.status_button.setAutoRaise(True)
@@ -80,6 +81,13 @@ class ClusterCheck(QObject):
         self.status_button.hide()
         session.state_changed.connect(self._on_state)
         self.changed.connect(self._show_status)
+
+    @property
+    def dialog(self) -> ClusterCheckDialog:
+        """The checks' dialog, made when first wanted (not while the window starts)."""
+        if self._dialog is None:
+            self._dialog = ClusterCheckDialog(self, self._parent)
+        return self._dialog
 
     @property
     def choice(self) -> ContextChoice | None:
