@@ -51,7 +51,6 @@ from storedesk.provisioning.events import Outcome
 from storedesk.provisioning.failfast import FailFast
 from storedesk.provisioning.locks import Lease, local_lock
 from storedesk.provisioning.operation import Operation, Progress
-from storedesk.provisioning.reachability import warm_up_probes
 
 if TYPE_CHECKING:
     from storedesk.provisioning.ingress_detect import ControllerPlacement
@@ -156,8 +155,6 @@ class Create:
                     deadline = time.monotonic() + timeout
                     secrets = credentials.secrets()
                     fresh = existing is None  # a namespace made just now holds no release
-                    if wait:
-                        warm_up_probes()  # while helm runs: the wait's probe finds it ready
                     take_back = False  # fields changed by hand, which the chart sets
                     while True:
                         try:

@@ -31,17 +31,6 @@ RETRY_AFTER = 5.0  # seconds before a store that did not answer is asked again
 PROBES_AT_ONCE = 4
 
 
-def warm_up_probes() -> None:
-    """Import what a probe through a port-forward needs (the kubernetes client's stream
-    and WebSocket modules take about half a second) on a thread of its own, while something
-    slower (helm) runs: the first probe then starts at once."""
-
-    def load() -> None:
-        import kubernetes.stream  # noqa: F401
-
-    threading.Thread(target=load, name="probe-warm-up", daemon=True).start()
-
-
 Target = tuple[StoreRecord, Sequence[PodFact]]  # a store and the pods the cluster lists
 
 
