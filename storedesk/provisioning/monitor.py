@@ -128,6 +128,7 @@ class StatusMonitor:
         for feed in FEEDS:
             self._start_watch(feed, cache.versions.get(feed.key, ""), generation)
         dirty, last_derive = False, time.monotonic()
+        last_rederive = 0.0
         while not self._stop.is_set():
             timeout = DEBOUNCE if dirty else REDERIVE_EVERY
             try:
@@ -142,10 +143,12 @@ class StatusMonitor:
                 self._cut_watches()
                 return  # run() lists and watches again
             if kind == "rederive":
-                # Probes end in bursts (200 stores at start): one snapshot per DEBOUNCE.
-                if time.monotonic() - last_derive > DEBOUNCE:
+                # A probe's answer shows at once; a burst of them (200 stores at start)
+                # makes one snapshot per DEBOUNCE, not one per store.
+                if time.monotonic() - last_rederive > DEBOUNCE:
                     self._publish_facts(cache)
                     dirty, last_derive = False, time.monotonic()
+                    last_rederive = last_derive
                 else:
                     dirty = True
                 continue
