@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from storedesk.errors import KubeconfigError
 
 _CHECK_HINT = "`kubectl config view` shows what kubectl makes of it"
@@ -155,6 +153,8 @@ def _named_entries(doc: Mapping[str, Any], key: str, inner: str, source: str) ->
 
 def parse_kubeconfig(text: str, source: str) -> dict[str, Any]:
     """One kubeconfig file's text -> {contexts, clusters, current_context}; `source` names it."""
+    import yaml  # here: the window imports this module before it shows, reads files after
+
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

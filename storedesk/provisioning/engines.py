@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from storedesk.domain.engines import MANIFEST, Engine, Registry, parse_manifest
 from storedesk.errors import InvalidInput
 
@@ -43,6 +41,10 @@ def engine_dirs(env: Mapping[str, str] = os.environ) -> tuple[Path, ...]:
 def load_engines(dirs: tuple[Path, ...]) -> Registry:
     """Every engine in `dirs` (a chart folder with a manifest); InvalidInput for a
     manifest that cannot be read."""
+    # Imported here: the window imports this module before it shows, and reads the
+    # manifests only later, on the thread that follows the cluster.
+    import yaml
+
     found: list[Engine] = []
     for folder in dirs:
         for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
