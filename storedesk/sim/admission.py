@@ -9,7 +9,6 @@ run), we iterate in sorted order.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from storedesk.sim import resources
 from storedesk.sim.defaults import limit_range_item
 from storedesk.sim.errors import forbidden
+from storedesk.sim.managed import copy_object
 from storedesk.sim.quantity import Quantity, parse, parse_or_none
 
 Obj = dict[str, Any]
@@ -135,7 +135,7 @@ def default_storage_class(claim: Obj, storage_classes: Sequence[Obj]) -> Obj:
     # Newest first; ties (same second) by name, as storage/util.GetDefaultClass sorts them.
     defaults.sort(key=lambda sc: sc["metadata"]["name"])
     defaults.sort(key=lambda sc: sc["metadata"].get("creationTimestamp", ""), reverse=True)
-    claim = copy.deepcopy(claim)
+    claim = copy_object(claim)
     claim["spec"]["storageClassName"] = defaults[0]["metadata"]["name"]
     return claim
 
@@ -161,7 +161,7 @@ def apply_limit_ranges(obj: Obj, plural: str, limit_ranges: Sequence[Obj]) -> Ob
         [limit_range_item(i) for i in _spec(lr).get("limits") or []] for lr in limit_ranges
     ]
     if plural == "pods":
-        obj = copy.deepcopy(obj)
+        obj = copy_object(obj)  # its managedFields, already set, stay shared
         for items in items_per_range:
             _merge_pod_defaults(obj, items)
     check = _validate_pod if plural == "pods" else _validate_pvc

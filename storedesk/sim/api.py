@@ -606,7 +606,7 @@ class Api:
             raise bad_request("metadata.managedFields must be nil")
         schema = self.index.for_kind(rt.group, rt.version, rt.kind)
         merged = ssa.server_side_apply(
-            copy.deepcopy(old) if old else None, applied, schema, self.index
+            managed.copy_object(old) if old else None, applied, schema, self.index
         )
         merged = self._check_identity(rt, namespace, merged, name)
         merged, entries = self.fields.apply(
@@ -687,7 +687,7 @@ class Api:
             return self._remove(rt, old, status=True)
         if meta.get("deletionTimestamp"):
             return old  # already being deleted
-        new = copy.deepcopy(old)
+        new = managed.copy_object(old)
         new_meta = new["metadata"]
         new_meta["deletionTimestamp"] = now_iso()
         new_meta["deletionGracePeriodSeconds"] = int(

@@ -102,6 +102,7 @@ def decode(data: bytes) -> tuple[Any, list[str]]:
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> Any:
         nonlocal seen_duplicates
+        pairs = [(shared_text(k), _shared_value(v)) for k, v in pairs]
         if len({k for k, _ in pairs}) == len(pairs):
             return dict(pairs)
         seen_duplicates = True
@@ -112,6 +113,35 @@ def decode(data: bytes) -> tuple[Any, list[str]]:
         return value, []
     found: list[str] = []
     return _collapse(value, "", found), found
+
+
+# Texts decoded from requests, one copy of each: the objects clients create repeat the
+# same keys, labels, images and scripts (every store's copy of a chart), and each decoded
+# document would otherwise hold its own. Bounded: when full, the table starts again.
+_TEXTS_KEPT = 20_000  # a table of this size costs about 1 MiB
+_TEXT_LENGTH_KEPT = 8192  # longer texts (release records, certificates) are seldom equal
+_texts: dict[str, str] = {}
+
+
+def shared_text(text: str) -> str:
+    """The one kept copy of `text` (which it becomes if none is kept)."""
+    found = _texts.get(text)
+    if found is not None:
+        return found
+    if len(text) > _TEXT_LENGTH_KEPT:
+        return text
+    if len(_texts) >= _TEXTS_KEPT:
+        _texts.clear()
+    return _texts.setdefault(text, text)
+
+
+def _shared_value(value: Any) -> Any:
+    """A decoded value with its texts (and a list's texts) shared."""
+    if type(value) is str:
+        return shared_text(value)
+    if type(value) is list and any(type(item) is str for item in value):
+        return [shared_text(item) if type(item) is str else item for item in value]
+    return value
 
 
 class _Pairs(list[tuple[str, Any]]):

@@ -16,6 +16,7 @@ list. The rules are structured-merge-diff's and k8s.io/apimachinery's managedfie
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import threading
@@ -138,9 +139,20 @@ def _value_key(value: Any) -> tuple[Any, ...]:
 
 
 _LEAF: dict[str, Any] = {}  # every empty node of every fieldsV1: shared, never changed
-_ENCODINGS_KEPT = 1024
-_encodings: OrderedDict[FieldSet, dict[str, Any]] = OrderedDict()
+# Field sets are the large part of these caches (a few KiB each): the objects being
+# written now, and the sets many objects share, fit in a few hundred.
+_ENCODINGS_KEPT = 256
+# A field set -> its fieldsV1 and the set itself (made of interned paths): the decode
+# cache is given that very set, so the two caches hold one copy of it.
+_encodings: OrderedDict[FieldSet, tuple[dict[str, Any], FieldSet]] = OrderedDict()
 _encodings_lock = threading.Lock()
+
+# Equal fieldsV1 nodes, one dict for all: documents of objects made alike differ in a few
+# nodes (a pod's owner uid, a label) and share the rest, across objects and versions.
+# A node's key is its children's texts and keys, so equal subtrees have equal keys.
+NodeKey = tuple[Any, ...]
+_NODES_KEPT = 50000
+_nodes: dict[NodeKey, tuple[dict[str, Any], NodeKey]] = {}
 
 
 def encode_fields(paths: Iterable[Path]) -> dict[str, Any]:
@@ -153,14 +165,15 @@ def encode_fields(paths: Iterable[Path]) -> dict[str, Any]:
         found = _encodings.get(key)
         if found is not None:
             _encodings.move_to_end(key)
-            return found
-    key = _shared(key)
-    encoded = _encode(key)
-    with _encodings_lock:
-        _encodings[key] = encoded
-        if len(_encodings) > _ENCODINGS_KEPT:
-            _encodings.popitem(last=False)
-    return encoded
+    if found is None:
+        key = _shared(key)
+        found = (_encode(key), key)
+        with _encodings_lock:
+            _encodings[key] = found
+            if len(_encodings) > _ENCODINGS_KEPT:
+                _encodings.popitem(last=False)
+    _remember(*found)  # the next write to its object reads it back
+    return found[0]
 
 
 def _encode(paths: FieldSet) -> dict[str, Any]:
@@ -171,19 +184,36 @@ def _encode(paths: FieldSet) -> dict[str, Any]:
         node = root
         for element in path:
             node = node.setdefault(element, {})
-    return _emit(root, (), members)
+    return _emit(root, (), members)[0]
 
 
-def _emit(node: dict[Element, Any], prefix: Path, members: set[Path]) -> dict[str, Any]:
+def _emit(
+    node: dict[Element, Any], prefix: Path, members: set[Path]
+) -> tuple[dict[str, Any], NodeKey]:
+    """The fieldsV1 node of a trie node, shared with equal ones, and its key."""
     if not node:
-        return _LEAF
+        return _LEAF, ()
     out: dict[str, Any] = {}
+    key: list[Any] = []
     if prefix and prefix in members:
         out["."] = _LEAF
+        key += (".", ())
     for element in sorted(node, key=_sort_key):
         text = sys.intern(element_text(element))
-        out[text] = _emit(node[element], (*prefix, element), members)
-    return out
+        out[text], child = _emit(node[element], (*prefix, element), members)
+        key += (text, child)
+    return _shared_node(out, tuple(key))
+
+
+def _shared_node(node: dict[str, Any], key: NodeKey) -> tuple[dict[str, Any], NodeKey]:
+    """The one node (and key) kept for nodes equal to `node` (bounded: when full, the
+    table starts again; documents keep their nodes, only later sharing is lost)."""
+    found = _nodes.get(key)
+    if found is not None:
+        return found
+    if len(_nodes) >= _NODES_KEPT:
+        _nodes.clear()
+    return _nodes.setdefault(key, (node, key))
 
 
 # Decoded elements and paths, shared by every field set that names them (most objects
@@ -600,7 +630,7 @@ class Entry:
 
 Managed = dict[Manager, Entry]
 
-_DECODED_KEPT = 1024
+_DECODED_KEPT = 256  # as _ENCODINGS_KEPT
 _decoded_lock = threading.Lock()
 # id(fieldsV1) -> (fieldsV1, its field set): stored entries are read back on every write
 # to their object; holding the document keeps its id from being reused.
@@ -639,7 +669,7 @@ def _fields_of(fields: Any) -> FieldSet:
         if cached is not None and cached[0] is fields:
             _decoded.move_to_end(id(fields))
             return cached[1]
-    decoded = decode_fields(fields)
+    decoded = decode_fields(fields)  # made of interned paths
     _remember(fields, decoded)  # the cache's reference keeps the id unique
     return decoded
 
@@ -657,10 +687,11 @@ def _retimed(encoded: dict[str, Any] | None, now: str) -> dict[str, Any] | None:
 
 
 def _remember(fields_v1: Any, fields: FieldSet) -> None:
-    """Cache a freshly encoded fieldsV1 as decoded: the next write reads it back."""
-    fields = _shared(fields)
+    """Cache a fieldsV1 document as decoded (`fields`: made of interned paths)."""
     with _decoded_lock:
-        _decoded[id(fields_v1)] = (fields_v1, fields)
+        found = _decoded.get(id(fields_v1))
+        if found is None or found[0] is not fields_v1:
+            _decoded[id(fields_v1)] = (fields_v1, fields)
         _decoded.move_to_end(id(fields_v1))
         if len(_decoded) > _DECODED_KEPT:
             _decoded.popitem(last=False)
@@ -680,7 +711,6 @@ def encode_managed(managed: Managed) -> list[dict[str, Any]]:
                 encoded["time"] = entry.time
             encoded["fieldsType"] = "FieldsV1"
             encoded["fieldsV1"] = encode_fields(entry.fields)
-            _remember(encoded["fieldsV1"], entry.fields)
             if manager.subresource:
                 encoded["subresource"] = manager.subresource
             entry.encoded = _shared_entry(encoded)
@@ -697,7 +727,7 @@ def encode_managed(managed: Managed) -> list[dict[str, Any]]:
     return [entry.encoded for _, entry in entries if entry.encoded is not None]
 
 
-_ENTRIES_KEPT = 1024
+_ENTRIES_KEPT = 256  # as _ENCODINGS_KEPT
 _entries: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
 
@@ -714,6 +744,18 @@ def _shared_entry(encoded: dict[str, Any]) -> dict[str, Any]:
         if len(_entries) > _ENTRIES_KEPT:
             _entries.popitem(last=False)
     return encoded
+
+
+def copy_object(obj: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy that shares metadata.managedFields: stored entries are never changed
+    in place, and a copy of them per version would undo their sharing between objects."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("managedFields"), list):
+        return copy.deepcopy(obj)
+    rest = {k: v for k, v in meta.items() if k != "managedFields"}
+    out = copy.deepcopy({**obj, "metadata": rest})
+    out["metadata"]["managedFields"] = meta["managedFields"]
+    return out
 
 
 def _is_reset(entries: Any) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from storedesk.sim.errors import ApiError, bad_request
 from storedesk.sim.gofmt import go_v
+from storedesk.sim.managed import copy_object
 from storedesk.sim.schema import Schema, SchemaIndex, types_of
 
 MAX_JSON_PATCH_OPERATIONS = 10000
@@ -240,19 +241,8 @@ def apply_strategic_merge_patch(
             f"json: cannot unmarshal {_json_kind(patch)} into Go value of type "
             "map[string]interface {}"
         )
-    return _Strategic(index).merge_map(_copy_doc(doc), copy.deepcopy(patch), schema)
-
-
-def _copy_doc(doc: dict) -> dict:
-    """A deep copy that shares metadata.managedFields: a strategic patch replaces that
-    list whole if it names it, so it is never changed in place (and it is large)."""
-    meta = doc.get("metadata")
-    if not isinstance(meta, dict) or not isinstance(meta.get("managedFields"), list):
-        return copy.deepcopy(doc)
-    rest = {k: v for k, v in meta.items() if k != "managedFields"}
-    out = copy.deepcopy({**doc, "metadata": rest})
-    out["metadata"]["managedFields"] = meta["managedFields"]
-    return out
+    # A strategic patch replaces managedFields whole if it names them: they stay shared.
+    return _Strategic(index).merge_map(copy_object(doc), copy.deepcopy(patch), schema)
 
 
 class _Strategic:
