@@ -36,6 +36,33 @@ class Change:
     old: Obj | None  # the previous version for MODIFIED/DELETED
 
 
+def share_unchanged(new: Obj, old: Obj) -> None:
+    """Make `new` (about to be stored) use `old`'s subtrees where they are the same JSON
+    (stored objects are never changed, so sharing them is safe)."""
+    for key, value in new.items():
+        before = old.get(key)
+        if before is None or value is before:
+            continue
+        if same_json(value, before):
+            new[key] = before  # a value, not a key: the dict's size does not change
+        elif type(value) is dict and type(before) is dict:
+            share_unchanged(value, before)
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """True when `a` and `b` encode to the same JSON: unlike ==, True is not 1 and 1 is
+    not 1.0, and keys must come in the same order."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return list(a) == list(b) and all(same_json(a[k], b[k]) for k in a)
+    if type(a) is list:
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 class TooOld(Exception):
     """A watch asked to resume from a resourceVersion no longer in the history."""
 
@@ -157,6 +184,10 @@ class Store:
 
     def put(self, rt: ResourceType, obj: Obj, event: str, old: Obj | None) -> None:
         """Store `obj` (already carrying its new resourceVersion) and record the change."""
+        if old is not None:
+            # The watch history keeps every version of the last 75 s: a status update
+            # would otherwise hold a second copy of the spec it did not touch.
+            share_unchanged(obj, old)
         meta = obj["metadata"]
         self._objects.setdefault(rt, {}).setdefault(meta.get("namespace", ""), {})[meta["name"]] = (
             obj
