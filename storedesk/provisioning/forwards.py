@@ -101,7 +101,11 @@ def port_is_free(port: int) -> bool:
             probe.bind((LOOPBACK, port))
         except OSError:
             return False
-    return True
+    # On macOS (BSD sockets) SO_REUSEADDR lets that bind succeed beside another program
+    # listening on 0.0.0.0:`port`; only a connection attempt tells.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as caller:
+        caller.settimeout(1.0)
+        return caller.connect_ex((LOOPBACK, port)) != 0
 
 
 def _tcp_socket() -> socket.socket:

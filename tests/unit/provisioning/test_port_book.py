@@ -51,3 +51,13 @@ def test_connections_lingering_after_a_restart_leave_the_port_free(tmp_path: Pat
     # The app quit and starts again: the store's port is still its own, not "busy".
     assert port_is_free(port)
     assert PortBook(tmp_path).port_for("ctx", "shop") == port
+
+
+def test_a_program_listening_on_every_address_makes_the_port_busy(tmp_path: Path) -> None:
+    port = PortBook(tmp_path).port_for("ctx", "shop")
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("0.0.0.0", port))  # noqa: S104 - another program's choice, not ours
+        squatter.listen()
+        assert not port_is_free(port)
+        assert PortBook(tmp_path).port_for("ctx", "shop") != port
