@@ -42,7 +42,7 @@ def load_engines(dirs: tuple[Path, ...]) -> Registry:
     """Every engine in `dirs` (a chart folder with a manifest); InvalidInput for a
     manifest that cannot be read."""
     # Imported here: the window imports this module before it shows, and reads the
-    # manifests only later, on the thread that follows the cluster.
+    # manifests only later (on the thread that follows the cluster, or for New store).
     import yaml
 
     found: list[Engine] = []
