@@ -178,21 +178,9 @@ class KubeClient:
         content_type: str = JSON,
         accept: str = JSON,
         timeout: float | tuple[float, float] | None = None,
+        decode: Callable[[bytes], Any] = json.loads,
     ) -> Any:
-        """One API request; returns the decoded JSON body."""
-        return self._decoded(method, path, query, body, content_type, accept, timeout, json.loads)
-
-    def _decoded(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, Any] | None,
-        body: Any,
-        content_type: str,
-        accept: str,
-        timeout: float | tuple[float, float] | None,
-        decode: Callable[[bytes], Any],
-    ) -> Any:
+        """One API request; returns its JSON body as `decode` reads it."""
         timeout = timeout or self.request_timeout
         response = self._send(method, path, query, body, content_type, accept, timeout)
         data = self._body(response, timeout)
@@ -330,15 +318,12 @@ class KubeClient:
         """Items and the list's resourceVersion (to start a watch from). With `each`, what
         it makes of every item instead: each item is decoded, handed over and dropped
         before the next, so a digest of 400 pods never holds 400 decoded pods at once."""
-        return self._decoded(
+        return self.request(
             "GET",
             resource.collection(namespace),
-            {"labelSelector": label_selector, "fieldSelector": field_selector},
-            None,
-            JSON,
-            METADATA_ONLY if metadata_only else JSON,
-            None,
-            lambda data: decode_list(data, each or _same),
+            query={"labelSelector": label_selector, "fieldSelector": field_selector},
+            accept=METADATA_ONLY if metadata_only else JSON,
+            decode=lambda data: decode_list(data, each or _same),
         ) or ([], "")
 
     def get(self, resource: Resource, name: str, namespace: str | None = None) -> Obj | None:
