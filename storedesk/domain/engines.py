@@ -248,6 +248,18 @@ class Engine:
         return tuple(f.name for f in self.credential_fields if f.public)
 
 
+def merged_values(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Chart values `base` with `extra` merged in, nested mappings key by key (as helm
+    merges two values files)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merged_values(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def _put(values: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted chart value path (auth.adminPassword) in a nested dict."""
     *parents, leaf = path.split(".")

@@ -19,7 +19,7 @@ from storedesk.cluster import facts as convert
 from storedesk.cluster.helm import ApplyConflict
 from storedesk.cluster.kube import EVENTS, INGRESS_CLASSES, INGRESSES, NAMESPACES, Conflict
 from storedesk.domain.credentials import KeyringKey
-from storedesk.domain.engines import Engine
+from storedesk.domain.engines import Engine, merged_values
 from storedesk.domain.limits import validate_timeout
 from storedesk.domain.models import (
     CREATED_ANNOTATION,
@@ -115,7 +115,7 @@ class Create:
             )
             values = chosen.values(name, resolved)
             placement = self._placement(chosen, resolved)
-            values = _merged(values, placement.chart_values() if placement else {})
+            values = merged_values(values, placement.chart_values() if placement else {})
             self._check_host_free(chosen, name, resolved)
             # Before anything changes: a locked keyring or an unreadable entry stops here.
             found, key = self.service.store_credentials.for_create(
@@ -401,17 +401,6 @@ class Create:
                         step.message = str(e)
                         raise
                 time.sleep(1.0)
-
-
-def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `extra` merged in, nested mappings key by key."""
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def last_deployed(history: list[ReleaseInfo], before: int) -> int | None:

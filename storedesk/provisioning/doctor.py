@@ -24,7 +24,7 @@ from storedesk.cluster import access
 from storedesk.cluster.helm_argv import SUPPORTED_HELM
 from storedesk.domain import checks
 from storedesk.domain.checks import Check, CheckResult, ClusterKind, Verdict
-from storedesk.domain.engines import Engine
+from storedesk.domain.engines import Engine, merged_values
 from storedesk.domain.models import store_namespace
 from storedesk.errors import (
     ClusterUnreachable,
@@ -129,7 +129,7 @@ class _Run:
         return future.result(timeout=max(0.0, self.deadline - time.monotonic()))
 
     def _render(self) -> _Chart:
-        values = _deep_merge(
+        values = merged_values(
             self.engine.values(PLACEHOLDER_STORE, {}),
             self.engine.secret_values(self.engine.generate_credentials(PLACEHOLDER_STORE, {})),
         )
@@ -290,17 +290,6 @@ def _read_manifests(text: str) -> _Chart:
         if doc["kind"] == "ResourceQuota" and quota is None:
             quota = dict((doc.get("spec") or {}).get("hard") or {})
     return _Chart(frozenset(kinds), quota)
-
-
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `extra` merged in, nested dicts merged key by key."""
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _first_sentence(text: str) -> str:

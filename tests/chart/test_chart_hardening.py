@@ -108,22 +108,29 @@ def _port_matches(rule: Mapping, peer: Peer) -> bool:
     )
 
 
-def egress_allowed(docs: list[dict], source: Mapping[str, str], peer: Peer) -> bool:
-    """Whether the store's pod with labels `source` may connect to `peer`."""
+def policy_allows(docs: list[dict], pod: Mapping[str, str], peer: Peer, direction: str) -> bool:
+    """Whether the NetworkPolicies let `peer` and the store's pod labelled `pod` connect,
+    `direction` "Ingress" (peer to pod) or "Egress" (pod to peer)."""
     policies = [
         d["spec"]
         for d in docs
         if d["kind"] == "NetworkPolicy"
-        and "Egress" in d["spec"].get("policyTypes", [])
-        and _matches(d["spec"]["podSelector"], source)
+        and direction in d["spec"].get("policyTypes", [])
+        and _matches(d["spec"]["podSelector"], pod)
     ]
-    assert policies, f"no egress policy selects {source}"
+    assert policies, f"no {direction.lower()} policy selects {pod}"
+    peers = "from" if direction == "Ingress" else "to"
     return any(
         _port_matches(rule, peer)
-        and ("to" not in rule or any(_peer_matches(p, peer) for p in rule["to"]))
+        and (peers not in rule or any(_peer_matches(p, peer) for p in rule[peers]))
         for policy in policies
-        for rule in policy.get("egress") or []
+        for rule in policy.get(direction.lower()) or []
     )
+
+
+def egress_allowed(docs: list[dict], source: Mapping[str, str], peer: Peer) -> bool:
+    """Whether the store's pod with labels `source` may connect to `peer`."""
+    return policy_allows(docs, source, peer, "Egress")
 
 
 def pod_labels(docs: list[dict]) -> dict[str, dict[str, str]]:

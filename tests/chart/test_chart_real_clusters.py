@@ -29,7 +29,7 @@ from tests.chart.chartkit import (
     run_helm,
     template_args,
 )
-from tests.chart.test_chart_hardening import Peer, _matches, _peer_matches, _port_matches
+from tests.chart.test_chart_hardening import Peer, _matches, policy_allows
 
 pytestmark = pytest.mark.helm
 
@@ -50,20 +50,7 @@ HELM_TIMEOUT = 600  # what Storedesk gives helm for an install (seconds)
 
 def ingress_allowed(docs: list[dict], target: Mapping[str, str], peer: Peer) -> bool:
     """Whether `peer` may connect to the store's pod labelled `target` on `peer.port`."""
-    policies = [
-        d["spec"]
-        for d in docs
-        if d["kind"] == "NetworkPolicy"
-        and "Ingress" in d["spec"].get("policyTypes", [])
-        and _matches(d["spec"]["podSelector"], target)
-    ]
-    assert policies, f"no ingress policy selects {target}"
-    return any(
-        _port_matches(rule, peer)
-        and ("from" not in rule or any(_peer_matches(p, peer) for p in rule["from"]))
-        for policy in policies
-        for rule in policy.get("ingress") or []
-    )
+    return policy_allows(docs, target, peer, "Ingress")
 
 
 WORKLOADS = ("Deployment", "Job", "CronJob")

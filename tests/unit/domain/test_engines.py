@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from storedesk.domain.engines import Registry, parse_manifest
+from storedesk.domain.engines import Registry, merged_values, parse_manifest
 from storedesk.errors import InvalidInput
 
 CHARTS = Path(__file__).resolve().parents[3] / "charts"
@@ -206,3 +206,14 @@ def test_option_problems(key: str, value: object, problem: str) -> None:
 def test_valid_options_are_used_as_typed(key: str, value: object) -> None:
     assert WOOCOMMERCE.option_problem(key, value) is None
     assert WOOCOMMERCE.resolve_options({key: value})[key] == value
+
+
+def test_merged_values_merge_nested_mappings_as_helm_merges_values_files() -> None:
+    base = {"wordpress": {"image": "a", "env": {"X": "1"}}, "replicas": 1}
+    extra = {"wordpress": {"env": {"Y": "2"}}, "replicas": 2, "ingress": {"class": "nginx"}}
+    assert merged_values(base, extra) == {
+        "wordpress": {"image": "a", "env": {"X": "1", "Y": "2"}},
+        "replicas": 2,
+        "ingress": {"class": "nginx"},
+    }
+    assert base == {"wordpress": {"image": "a", "env": {"X": "1"}}, "replicas": 1}  # unchanged
